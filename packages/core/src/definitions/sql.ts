@@ -1,0 +1,184 @@
+import { PartitionError } from '../errors.js';
+import type { AssetKey } from './asset-key.js';
+
+/** Marker carried by every asset definition so SQL templates can recognise interpolated assets. */
+export const ASSET_REF = Symbol.for('assay.assetRef');
+
+/** Anything that can stand for an asset inside a SQL template: a definition (or its ref). */
+export interface AssetRef {
+  readonly [ASSET_REF]: true;
+  /** Key of the referenced asset. */
+  readonly key: AssetKey;
+}
+
+/** A piece of SQL spliced in verbatim. Only for trusted text (identifiers you control, keywords). */
+export interface RawSql {
+  readonly kind: 'raw';
+  readonly text: string;
+}
+
+/** One interpolated value of a {@link SqlFragment}. */
+export type SqlValue = AssetRef | SqlFragment | RawSql | unknown;
+
+/**
+ * A SQL text with interpolations, produced by the {@link sql} tag.
+ *
+ * Interpolated assets render as the backend's qualified relation and become dependencies;
+ * interpolated fragments are inlined; {@link raw} values are spliced; every other value is a
+ * bound parameter, never string-spliced.
+ */
+export interface SqlFragment {
+  readonly kind: 'sql';
+  readonly strings: readonly string[];
+  readonly values: readonly SqlValue[];
+}
+
+/**
+ * Tagged template for SQL text.
+ *
+ * @example
+ * ```ts
+ * const recent = sql`select * from ${orders} where amount > ${minAmount}`;
+ * ```
+ */
+export function sql(strings: TemplateStringsArray | readonly string[], ...values: SqlValue[]): SqlFragment {
+  return { kind: 'sql', strings: [...strings], values };
+}
+
+/** Splices trusted text into a SQL template verbatim (no quoting, no binding). */
+export function raw(text: string): RawSql {
+  return { kind: 'raw', text };
+}
+
+/** True for values made by {@link sql}. */
+export function isSqlFragment(value: unknown): value is SqlFragment {
+  return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'sql' && Array.isArray((value as SqlFragment).strings);
+}
+
+/** True for values made by {@link raw}. */
+export function isRawSql(value: unknown): value is RawSql {
+  return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'raw' && typeof (value as RawSql).text === 'string';
+}
+
+/** True for asset definitions and refs. */
+export function isAssetRef(value: unknown): value is AssetRef {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && (value as Record<symbol, unknown>)[ASSET_REF] === true;
+}
+
+/** Key of {@link self}; never a real asset (keys cannot start with `@`). */
+export const SELF_KEY = '@self';
+
+/**
+ * Stands for "the asset being checked or built" inside a template, e.g. in a custom SQL
+ * check: ``checks.sql('no_future_dates', sql`select * from ${self} where d > current_date`)``.
+ */
+export const self: AssetRef = Object.freeze({ [ASSET_REF]: true as const, key: SELF_KEY });
+
+/** Keys of every asset interpolated in a fragment, nested fragments included, in order of appearance. */
+export function referencedKeys(fragment: SqlFragment): AssetKey[] {
+  const out: AssetKey[] = [];
+  const walk = (f: SqlFragment): void => {
+    for (const v of f.values) {
+      if (isAssetRef(v)) { if (v.key !== SELF_KEY) out.push(v.key); }
+      else if (isSqlFragment(v)) walk(v);
+    }
+  };
+  walk(fragment);
+  return out;
+}
+
+/** A value filled in per step from the running partition (bound as a parameter). */
+export interface PartitionVar {
+  readonly kind: 'partition';
+  readonly field: 'key' | 'start' | 'end';
+}
+
+/** True for {@link partition} placeholders. */
+export function isPartitionVar(value: unknown): value is PartitionVar {
+  return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'partition';
+}
+
+/**
+ * Placeholders for the running partition inside SQL templates, bound as parameters at run
+ * time: `key` (`2024-01-31`), and for time partitions `start`/`end` of the window
+ * `[start, end)` as ISO timestamps.
+ *
+ * @example
+ * ```ts
+ * sqlAsset({ key: 'silver/events', partitions: partitions.daily('2024-01-01'), materialize: 'incremental',
+ *   incremental: { strategy: 'delete+insert', watermark: 'ts' } })`
+ *   select * from ${raw} where ts >= ${partition.start}::timestamp and ts < ${partition.end}::timestamp`;
+ * ```
+ */
+export const partition: { readonly key: PartitionVar; readonly start: PartitionVar; readonly end: PartitionVar } = Object.freeze({
+  key: Object.freeze({ kind: 'partition' as const, field: 'key' as const }),
+  start: Object.freeze({ kind: 'partition' as const, field: 'start' as const }),
+  end: Object.freeze({ kind: 'partition' as const, field: 'end' as const }),
+});
+
+/** How a backend renders the parts of a template it owns. */
+export interface SqlRenderer {
+  /** Qualified, quoted relation for an asset key (e.g. `"silver"."orders"`). */
+  relation(key: AssetKey): string;
+  /** Placeholder for the parameter at 1-based `index` (e.g. `$1` or `?`). */
+  placeholder(index: number): string;
+  /** Value of a {@link partition} placeholder; rendering one without this fails. */
+  partitionValue?(field: PartitionVar['field']): string;
+}
+
+/** A rendered statement: text plus positional parameters. */
+export interface RenderedSql {
+  readonly text: string;
+  readonly params: unknown[];
+}
+
+/**
+ * Renders a fragment for a backend: asset refs become relations, plain values become
+ * parameters (numbered from `firstIndex`).
+ */
+export function renderSql(fragment: SqlFragment, renderer: SqlRenderer, firstIndex = 1): RenderedSql {
+  const params: unknown[] = [];
+  let text = '';
+  const walk = (f: SqlFragment): void => {
+    f.strings.forEach((s, i) => {
+      text += s;
+      if (i >= f.values.length) return;
+      let v = f.values[i];
+      if (isAssetRef(v)) text += renderer.relation(v.key);
+      else if (isSqlFragment(v)) walk(v);
+      else if (isRawSql(v)) text += v.text;
+      else {
+        if (isPartitionVar(v)) {
+          if (!renderer.partitionValue) throw new PartitionError(`partition.${v.field} is used in SQL but the step runs no partition`);
+          v = renderer.partitionValue(v.field);
+        }
+        params.push(v);
+        text += renderer.placeholder(firstIndex + params.length - 1);
+      }
+    });
+  };
+  walk(fragment);
+  return { text, params };
+}
+
+/**
+ * A stable text of the template for hashing (code versions): refs as `{{key}}`, parameters
+ * by value, since a changed bound value (a threshold, a date) changes what the asset holds.
+ */
+export function fingerprintSql(fragment: SqlFragment): string {
+  let text = '';
+  const walk = (f: SqlFragment): void => {
+    f.strings.forEach((s, i) => {
+      text += s;
+      if (i >= f.values.length) return;
+      const v = f.values[i];
+      if (isAssetRef(v)) text += `{{${v.key}}}`;
+      else if (isSqlFragment(v)) walk(v);
+      else if (isRawSql(v)) text += v.text;
+      else if (isPartitionVar(v)) text += `{{partition.${v.field}}}`;
+      else text += `{{?${JSON.stringify(v) ?? String(v)}}}`;
+    });
+  };
+  walk(fragment);
+  return text;
+}

@@ -1,0 +1,2 @@
+// Implementation lands next in this session; types are the contract.
+export {};

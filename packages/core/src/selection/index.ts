@@ -1,0 +1,1 @@
+export * from './select-assets.js';

@@ -1,0 +1,6 @@
+/**
+ * `@assay/core/testing`: helpers for testing backends and projects.
+ *
+ * @packageDocumentation
+ */
+export {};
