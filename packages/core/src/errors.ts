@@ -92,7 +92,7 @@ export class CycleError extends AssayError {
   /** The cycle path, e.g. `['a', 'b', 'c', 'a']`. */
   readonly cycle: readonly string[];
   constructor(cycle: readonly string[]) {
-    super('ASSAY_CYCLE', `Dependency cycle: ${cycle.join(' -> ')}`, {
+    super('ASSAY_CYCLE', `Dependency cycle (each asset feeds the next): ${cycle.join(' -> ')}`, {
       assetKey: cycle[0],
       hint: 'Remove one of these dependencies; assets must form a directed acyclic graph.',
     });

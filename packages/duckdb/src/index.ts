@@ -1,0 +1,1 @@
+export { openDatabase, type OpenDatabaseOptions } from './open-database.js';
