@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 
 /**
  * Short, stable content hash used for code versions and data versions.
@@ -7,11 +7,10 @@ import { createHash } from 'node:crypto';
  * project's history, and short versions keep CLI output and state rows readable.
  */
 export function shortHash(...parts: readonly string[]): string {
-  const h = createHash('sha256');
-  for (const part of parts) {
-    // Length-prefix each part so ('ab','c') and ('a','bc') hash differently.
-    h.update(`${part.length}:`);
-    h.update(part);
-  }
-  return h.digest('hex').slice(0, 16);
+  // Length-prefix each part so ('ab','c') and ('a','bc') hash differently.
+  let text = '';
+  for (const part of parts) text += `${part.length}:${part}`;
+  // One-shot hashing (node ≥ 20.12) is several times cheaper than a Hash object per call,
+  // which matters when a 10k-asset project hashes every definition at load.
+  return typeof hash === 'function' ? hash('sha256', text, 'hex').slice(0, 16) : createHash('sha256').update(text).digest('hex').slice(0, 16);
 }

@@ -213,6 +213,15 @@ function depKey(dep: AssetRef | string, owner: string): AssetKey {
   throw new InvalidDefinitionError(owner, `a dependency is neither an asset nor a key string (got ${typeof dep})`, 'Pass asset definitions or key strings in "deps".');
 }
 
+/**
+ * Builds a frozen definition: the shared fields plus the type-specific ones in `extra`.
+ * Properties are assigned rather than spread: spreading an object with a symbol key takes
+ * V8's slow path (~30 µs per asset, a third of a second for a 10k-asset project).
+ */
+function define<T extends AssetDefinition>(spec: AssetSpecBase, defaults: { kind: string; extraDeps?: readonly AssetKey[]; source: string }, extra: Omit<T, keyof DefinitionBase>): T {
+  return Object.freeze(Object.assign(base(spec, defaults), extra)) as unknown as T;
+}
+
 function base(spec: AssetSpecBase, defaults: { kind: string; extraDeps?: readonly AssetKey[]; source: string }): DefinitionBase {
   if (spec === null || typeof spec !== 'object') throw new InvalidDefinitionError(undefined, 'an asset spec must be an object with at least a "key"');
   const key = toAssetKey(spec.key);
@@ -291,9 +300,8 @@ export function sqlAsset(spec: SqlAssetSpec): {
     const refs = entries.flatMap(([, f]) => referencedKeys(f));
     const source = entries.sort(([a], [b]) => a.localeCompare(b)).map(([d, f]) => `${d}\n${fingerprintSql(f)}`).join('\n--\n')
       + JSON.stringify({ materialize, incremental: spec.incremental, scd2: spec.scd2 });
-    return Object.freeze({
-      ...base(spec, { kind: materialize, extraDeps: refs, source }),
-      type: 'sql' as const,
+    return define<SqlAssetDefinition>(spec, { kind: materialize, extraDeps: refs, source }, {
+      type: 'sql',
       materialize,
       sql: Object.freeze(dialects),
       incremental: spec.incremental,
@@ -356,7 +364,7 @@ export function asset(spec: ComputeAssetSpec, fn?: AssetFunction): ComputeAssetD
 
 /** @internal Builds a compute definition; `source` feeds the default code version. */
 export function computeAsset(spec: ComputeAssetSpec, fn: AssetFunction, source: string): ComputeAssetDefinition {
-  return Object.freeze({ ...base(spec, { kind: 'asset', source }), type: 'compute' as const, fn });
+  return define<ComputeAssetDefinition>(spec, { kind: 'asset', source }, { type: 'compute', fn });
 }
 
 /**
@@ -371,9 +379,8 @@ export function computeAsset(spec: ComputeAssetSpec, fn: AssetFunction, source: 
  */
 export function sourceAsset(spec: SourceAssetSpec): SourceAssetDefinition {
   const path = spec.path === undefined ? undefined : typeof spec.path === 'string' ? [spec.path] : [...spec.path];
-  return Object.freeze({
-    ...base(spec, { kind: 'source', source: JSON.stringify({ path, col: spec.fingerprintColumn, observe: spec.observe?.toString() }) }),
-    type: 'source' as const,
+  return define<SourceAssetDefinition>(spec, { kind: 'source', source: JSON.stringify({ path, col: spec.fingerprintColumn, observe: spec.observe?.toString() }) }, {
+    type: 'source',
     path,
     fingerprintColumn: spec.fingerprintColumn,
     observe: spec.observe,
@@ -402,7 +409,7 @@ export function ingestAsset(spec: IngestAssetSpec): IngestAssetDefinition {
     onError: spec.onError ?? 'fail' as const,
     readerOptions: { ...(spec.readerOptions ?? {}) },
   };
-  return Object.freeze({ ...base(spec, { kind: 'ingest', source: JSON.stringify(ingest) }), type: 'ingest' as const, ingest });
+  return define<IngestAssetDefinition>(spec, { kind: 'ingest', source: JSON.stringify(ingest) }, { type: 'ingest', ingest });
 }
 
 /** True for any asset definition. */

@@ -180,6 +180,8 @@ export async function materialize(defs: Definitions, options: MaterializeOptions
     });
   }
 
+  // One logger per run bridges log lines into `log` events; steps get cheap children of it.
+  const runLogger = eventLogger(logger, (level, message, assetKey) => emit({ type: 'log', runId, timestamp: now(), level, message, assetKey }), { runId });
   await backend.open({ concurrency, logger });
   stateWrite('recordRunStart', () => state!.recordRunStart({ runId, status: 'running', startedAt: startedAt.toISOString(), selection: options.select, backend: backend.name, pid: process.pid }));
   emit({ type: 'run_start', runId, timestamp: now(), selection: options.select, steps: thePlan.steps.map((s) => s.key), backend: backend.name });
@@ -268,7 +270,7 @@ export async function materialize(defs: Definitions, options: MaterializeOptions
     const { def, step } = s;
     const started = Date.now();
     emit({ type: 'step_start', runId, timestamp: now(), assetKey: def.key, reason: step.reason });
-    const stepLogger = eventLogger(logger, (level, message) => emit({ type: 'log', runId, timestamp: now(), level, message, assetKey: def.key }), { runId, assetKey: def.key });
+    const stepLogger = runLogger.child({ assetKey: def.key });
     let blocked: string | undefined;
     try {
       for (const p of step.partitions ?? [undefined]) {
@@ -469,14 +471,14 @@ function wrapError(key: AssetKey, error: unknown): AssayError {
 }
 
 /**
- * A step logger: lines go to the run logger (with run and asset fields) and become `log`
- * events, so what user code logs shows up in the CLI and the run history.
+ * The run logger: lines go to the caller's logger (with run and asset fields) and become
+ * `log` events, so what user code logs shows up in the CLI and the run history.
  */
-function eventLogger(parent: Logger, onLine: (level: string, message: string) => void, fields: Record<string, unknown>): Logger {
+function eventLogger(parent: Logger, onLine: (level: string, message: string, assetKey: AssetKey | undefined) => void, fields: Record<string, unknown>): Logger {
   const sink = new Writable({
     objectMode: true,
-    write(info: { level: string; message: unknown }, _enc, done) {
-      onLine(info.level, String(info.message));
+    write(info: { level: string; message: unknown; assetKey?: AssetKey }, _enc, done) {
+      onLine(info.level, String(info.message), info.assetKey);
       parent.log({ ...info, ...fields } as winston.LogEntry);
       done();
     },

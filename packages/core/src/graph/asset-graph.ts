@@ -1,5 +1,5 @@
 import { DirectedGraph } from 'graphology';
-import { hasCycle, topologicalGenerations } from 'graphology-dag';
+import { topologicalGenerations } from 'graphology-dag';
 import { bfsFromNode } from 'graphology-traversal';
 import type { AssetKey } from '../definitions/asset-key.js';
 import { CycleError } from '../errors.js';
@@ -38,8 +38,9 @@ export class AssetGraph {
     }
     for (const [key, ds] of this.up) for (const d of ds) (this.down.get(d) as AssetKey[]).push(key);
     for (const list of this.down.values()) (list as AssetKey[]).sort();
-    if (hasCycle(graph)) throw new CycleError(this.findCycle());
+    // Kahn's algorithm leaves the nodes of any cycle unsorted, so it doubles as the cycle check.
     this.order = this.stableTopologicalOrder();
+    if (this.order.length < this.up.size) throw new CycleError(this.findCycle());
     this.order.forEach((k, i) => this.position.set(k, i));
   }
 

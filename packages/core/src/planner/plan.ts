@@ -113,7 +113,6 @@ export async function plan(defs: Definitions, options: PlanOptions = {}): Promis
   const current = new Map<AssetKey, string>(); // data version each asset has (or will have after the run)
   const steps: PlanStep[] = [];
   const skipped: SkippedStep[] = [];
-  const willRun = new Set<AssetKey>();
 
   // Every asset in topological order, so upstream versions are known before they are read.
   for (const def of defs.assets) {
@@ -148,16 +147,23 @@ export async function plan(defs: Definitions, options: PlanOptions = {}): Promis
       if (version !== undefined) current.set(key, version);
       continue;
     }
-    willRun.add(key);
-    const finalVersions = { ...Object.fromEntries([...(last ?? new Map<string, MaterializationRecord>())].map(([p, m]) => [p, m.dataVersion])), ...pick(dataVersions, runParts) };
-    current.set(key, def.partitions ? shortHash(...Object.keys(finalVersions).sort().map((p) => `${p}=${finalVersions[p]}`)) : dataVersions[UNPARTITIONED]!);
+    let presented: string;
+    if (!def.partitions) presented = dataVersions[UNPARTITIONED]!;
+    else {
+      // Downstream sees the asset as a whole: its partitions' versions after this run.
+      const merged = new Map<string, string>();
+      for (const [p, m] of last ?? []) merged.set(p, m.dataVersion);
+      for (const p of runParts) merged.set(p, dataVersions[p]!);
+      presented = shortHash(...[...merged.keys()].sort().map((p) => `${p}=${merged.get(p)}`));
+    }
+    current.set(key, presented);
     steps.push({
       key,
       reason: verdict?.reason ?? 'selected',
       reasonCode: verdict?.code ?? 'selected',
       partitions: def.partitions ? runParts : undefined,
       codeVersion: def.codeVersion,
-      dataVersions: pick(dataVersions, runParts),
+      dataVersions: runParts.length === parts.length ? dataVersions : pick(dataVersions, runParts),
       upstreamVersions,
     });
   }
