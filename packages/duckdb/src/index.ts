@@ -1,1 +1,12 @@
+/**
+ * `@assay/duckdb`: the DuckDB backend (the embedded default) and the DuckDB state store.
+ *
+ * @packageDocumentation
+ */
 export { openDatabase, type OpenDatabaseOptions } from './open-database.js';
+export { duckdb, DuckDbBackend, type DuckDbBackendOptions, type DuckDbTarget } from './duckdb-backend.js';
+export { duckDbObjectName, type DuckDbObjectName, type ColumnInfo } from './duckdb-catalog.js';
+export { isTransientDuckDbError } from './duckdb-errors.js';
+export { SCD2_COLUMNS } from './materialize-scd2.js';
+export { LOAD_HISTORY, SYSTEM_SCHEMA } from './ingest-files.js';
+export * from './state/index.js';

@@ -1,0 +1,297 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { checks, ingestAsset, raw, silentLogger, sql, sqlAsset, type SqlAssetDefinition, type SqlAssetSpec } from '@assay/core';
+import { buildCheckRequest, buildIngestRequest, buildSqlRequest, buildStepRequest } from '@assay/core/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { errorPosition, isTransientDuckDbError, toSqlError } from './duckdb-errors.js';
+import { duckdb, duckDbObjectName, type DuckDbBackend } from './index.js';
+import { inlineParams } from './sql-text.js';
+import { inferColumns } from './write-rows.js';
+
+async function failure(promise: Promise<unknown>): Promise<{ code?: string; message: string; assetKey?: string; position?: number; sql?: string; hint?: string }> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as { code?: string; message: string };
+  }
+  return expect.fail('expected a failure');
+}
+
+describe('key mapping', () => {
+  it('maps one, two and deeper segments to schema and table', () => {
+    expect(duckDbObjectName('orders')).toEqual({ schema: 'main', table: 'orders' });
+    expect(duckDbObjectName('silver/orders')).toEqual({ schema: 'silver', table: 'orders' });
+    expect(duckDbObjectName('gold/finance/revenue')).toEqual({ schema: 'gold', table: 'finance__revenue' });
+    const backend = duckdb({ path: ':memory:' });
+    expect(backend.relation('orders')).toBe('"main"."orders"');
+    expect(backend.relation('gold/finance/revenue')).toBe('"gold"."finance__revenue"');
+  });
+
+  it('rejects a missing path', () => {
+    expect(() => duckdb({} as never)).toThrow(expect.objectContaining({ code: 'ASSAY_BACKEND' }));
+  });
+});
+
+describe('SQL helpers', () => {
+  it('inlines parameters only outside strings, identifiers and comments', () => {
+    const literal = (v: unknown) => (typeof v === 'string' ? `'${v.replace(/'/g, "''")}'` : String(v));
+    expect(inlineParams(`select ? as a, '?' as "b?" -- what?\n, ? /* ? */`, ['x', 2], literal)).toBe(`select 'x' as a, '?' as "b?" -- what?\n, 2 /* ? */`);
+    expect(inlineParams(`select 'it''s ?', ?`, ["o'k"], literal)).toBe(`select 'it''s ?', 'o''k'`);
+  });
+
+  it('finds the position DuckDB points at, also in truncated excerpts', () => {
+    const text = 'select a,\n  b,\n  nope\nfrom t';
+    const message = 'Binder Error: Referenced column "nope" not found\n\nLINE 3:   nope\n          ^';
+    expect(errorPosition(message, text)).toBe(text.indexOf('nope') + 1);
+    const long = `select ${'x'.repeat(100)}, zzz from t`;
+    const truncated = `Binder Error: no zzz\n\nLINE 1: ...${'x'.repeat(40)}, zzz from t\n${' '.repeat('LINE 1: ...'.length + 42)}^`;
+    expect(errorPosition(truncated, long)).toBe(long.indexOf('zzz') + 1);
+    expect(errorPosition('Invalid Input Error: nothing here', text)).toBeUndefined();
+  });
+
+  it('infers column types from rows', () => {
+    expect(inferColumns([{ a: 1, b: 1.5, c: 'x', d: true, e: new Date(0), f: { k: 1 }, g: null, h: 2n ** 70n }, { a: 2, b: 2, c: null, i: 'late' }])).toEqual([
+      { name: 'a', type: 'BIGINT' },
+      { name: 'b', type: 'DOUBLE' },
+      { name: 'c', type: 'VARCHAR' },
+      { name: 'd', type: 'BOOLEAN' },
+      { name: 'e', type: 'TIMESTAMP' },
+      { name: 'f', type: 'JSON' },
+      { name: 'g', type: 'VARCHAR' },
+      { name: 'h', type: 'HUGEINT' },
+      { name: 'i', type: 'VARCHAR' },
+    ]);
+    expect(inferColumns([{ a: 1 }, { a: 'x' }])).toEqual([{ name: 'a', type: 'VARCHAR' }]);
+  });
+});
+
+describe('transient errors', () => {
+  it('classifies real DuckDB errors: conflicts are transient, binder and parser errors are not', async () => {
+    const instance = await DuckDBInstance.create(':memory:');
+    const a = await instance.connect();
+    const b = await instance.connect();
+    try {
+      await a.run('create table t as select 1 as x');
+      await a.run('begin');
+      await b.run('begin');
+      await a.run('update t set x = 2');
+      const conflict = await failure(b.run('update t set x = 3'));
+      expect(conflict.message).toMatch(/conflict/i);
+      expect(isTransientDuckDbError(conflict)).toBe(true);
+      const wrapped = toSqlError(conflict, 'update t set x = 3', 'silver/t');
+      expect(wrapped).toMatchObject({ code: 'ASSAY_SQL', transient: true, assetKey: 'silver/t' });
+      await a.run('rollback');
+      await b.run('rollback');
+      expect(isTransientDuckDbError(await failure(a.run('selec 1')))).toBe(false);
+      expect(isTransientDuckDbError(await failure(a.run('select nope from t')))).toBe(false);
+      expect(isTransientDuckDbError(await failure(a.run('select * from missing_table')))).toBe(false);
+    } finally {
+      a.closeSync();
+      b.closeSync();
+      instance.closeSync();
+    }
+  });
+});
+
+describe('DuckDbBackend', () => {
+  let backend: DuckDbBackend;
+  let projectDir: string;
+  const def = (spec: SqlAssetSpec, text: string): SqlAssetDefinition => sqlAsset(spec)(sql`${raw(text)}`);
+  const build = (asset: SqlAssetDefinition, overrides: Parameters<typeof buildSqlRequest>[2] = {}) => backend.materializeSql(buildSqlRequest(backend, asset, { projectDir, ...overrides }));
+
+  beforeAll(async () => {
+    backend = duckdb({ path: ':memory:', threads: 2 });
+    await backend.open({ concurrency: 3, logger: silentLogger() });
+    projectDir = await mkdtemp(join(tmpdir(), 'assay-duckdb-test-'));
+  });
+  afterAll(async () => {
+    await backend.close();
+    await rm(projectDir, { recursive: true, force: true });
+  });
+
+  it('uses UTC sessions by default', async () => {
+    const [row] = await backend.query("select current_setting('TimeZone') as tz");
+    expect(row?.tz).toBe('UTC');
+  });
+
+  it('builds deep keys and one-segment keys where the mapping says', async () => {
+    await build(def({ key: 'deep/finance/revenue' }, 'select 1 as x'));
+    await build(def({ key: 'plain' }, 'select 2 as x'));
+    expect(await backend.query('select x from "deep"."finance__revenue" union all select x from "main"."plain" order by x')).toEqual([{ x: 1 }, { x: 2 }]);
+  });
+
+  it('quotes identifiers: keys with dashes and mixed case work', async () => {
+    await build(def({ key: 'my-schema/Order-Lines' }, 'select 1 as "odd name"'));
+    expect(await backend.query(`select "odd name" as v from ${backend.relation('my-schema/Order-Lines')}`)).toEqual([{ v: 1 }]);
+  });
+
+  it('creates schemas on demand even when many steps start at once', async () => {
+    const keys = Array.from({ length: 6 }, (_, i) => `burst_${i}/t`);
+    await Promise.all(keys.map((k) => build(def({ key: k }, 'select 1 as x'))));
+    for (const k of keys) expect((await backend.describe(k))?.rowCount).toBe(1);
+  });
+
+  it('serves more concurrent queries than connections by queueing them', async () => {
+    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => backend.query('select ? as i', [i])));
+    expect(results.map((r) => r[0]?.i)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+  });
+
+  it('reports the SQL error position within the failing statement', async () => {
+    const error = await failure(build(def({ key: 'errs/pos' }, 'select 1 as id,\n  missing_col\nfrom (select 1 as a) t')));
+    expect(error.code).toBe('ASSAY_SQL');
+    expect(error.position).toBeGreaterThan(0);
+    expect(error.sql!.slice(error.position! - 1)).toMatch(/^missing_col/);
+  });
+
+  it('drops a build relation left behind by a killed process before building', async () => {
+    await build(def({ key: 'leftover/t' }, 'select 1 as x'));
+    await backend.query('create table "leftover"."t__assay_new" as select 99 as junk');
+    await build(def({ key: 'leftover/t' }, 'select 2 as x'));
+    expect(await backend.query('select x from leftover.t')).toEqual([{ x: 2 }]);
+    expect(await backend.query("select count(*) as n from duckdb_tables() where table_name like 't\\_\\_assay%' escape '\\'")).toEqual([{ n: 0 }]);
+  });
+
+  it('records columns, rows and strategy facts in metadata', async () => {
+    const spec: SqlAssetSpec = { key: 'meta/inc', materialize: 'incremental', incremental: { strategy: 'merge', uniqueKey: 'id' } };
+    await build(def(spec, 'select 1 as id, 10 as v'));
+    const out = await build(def(spec, 'select 1 as id, 11 as v union all select 2, 20'));
+    expect(out).toMatchObject({
+      rowCount: 2,
+      metadata: { columns: [{ name: 'id', type: 'INTEGER' }, { name: 'v', type: 'INTEGER' }], relation: '"meta"."inc"', strategy: 'merge', rowsInserted: 1, rowsUpdated: 1, rowsDeleted: 0 },
+    });
+  });
+
+  it('refuses a merge whose new rows repeat the unique key', async () => {
+    const spec: SqlAssetSpec = { key: 'meta/dupes', materialize: 'incremental', incremental: { strategy: 'merge', uniqueKey: 'id' } };
+    await build(def(spec, 'select 1 as id'));
+    const error = await failure(build(def(spec, 'select 2 as id union all select 2')));
+    expect(error).toMatchObject({ code: 'ASSAY_BACKEND', assetKey: 'meta/dupes' });
+    expect(error.hint).toMatch(/qualify row_number/);
+    expect(await backend.query('select id from meta.dupes')).toEqual([{ id: 1 }]);
+  });
+
+  it('refuses SCD2 sources with repeated keys or reserved column names', async () => {
+    const dupes = await failure(build(def({ key: 'meta/scd_dupes', materialize: 'scd2', scd2: { uniqueKey: 'id', checkColumns: 'all' } }, "select 1 as id, 'a' as v union all select 1, 'b'")));
+    expect(dupes.code).toBe('ASSAY_BACKEND');
+    expect(await backend.describe('meta/scd_dupes')).toBeUndefined();
+    const reserved = await failure(build(def({ key: 'meta/scd_reserved', materialize: 'scd2', scd2: { uniqueKey: 'id', checkColumns: 'all' } }, 'select 1 as id, true as is_current')));
+    expect(reserved.code).toBe('ASSAY_INVALID_DEFINITION');
+  });
+
+  it('adds new source columns to an SCD2 history', async () => {
+    const spec: SqlAssetSpec = { key: 'meta/scd_new_col', materialize: 'scd2', scd2: { uniqueKey: 'id', checkColumns: ['v'] } };
+    await build(def(spec, "select 1 as id, 'a' as v"));
+    const out = await build(def(spec, "select 1 as id, 'a' as v, 'x' as extra"));
+    expect(out.metadata).toMatchObject({ schemaChange: { added: ['extra'] }, rowsInserted: 0 });
+  });
+
+  it('returns wide integers as strings when they do not fit a double, and parses JSON', async () => {
+    const [row] = await backend.query(`select 170141183460469231731687303715884105727::hugeint as huge, 12::hugeint as small, '{"a":[1,2]}'::json as j, interval 1 day as iv, time '12:34:56' as t`);
+    expect(row).toEqual({ huge: '170141183460469231731687303715884105727', small: 12, j: { a: [1, 2] }, iv: '1 day', t: '12:34:56' });
+  });
+
+  it('refuses to quarantine rows of a view', async () => {
+    await build(def({ key: 'meta/a_view', materialize: 'view' }, 'select cast(null as integer) as x'));
+    const outcome = failure(backend.runChecks(buildCheckRequest('meta/a_view', [checks.notNull('x')], { quarantine: true })));
+    expect((await outcome).code).toBe('ASSAY_UNSUPPORTED');
+  });
+
+  it('keeps quarantining after the asset gains a column', async () => {
+    const k = 'meta/q_evolve';
+    await build(def({ key: k }, 'select 1 as id, cast(null as varchar) as s'));
+    await backend.runChecks(buildCheckRequest(k, [checks.notNull('s')], { quarantine: true }));
+    await build(def({ key: k }, "select 2 as id, cast(null as varchar) as s, 'new' as extra"));
+    const [outcome] = await backend.runChecks(buildCheckRequest(k, [checks.notNull('s')], { quarantine: true }));
+    expect(outcome?.quarantinedRows).toBe(1);
+    expect(await backend.query(`select id, extra from ${backend.relation(`${k}__quarantine`)} order by id`)).toEqual([{ id: 1, extra: null }, { id: 2, extra: 'new' }]);
+  });
+
+  describe('ingestion details', () => {
+    const ingest = (spec: Parameters<typeof ingestAsset>[0], fullRefresh = false) => backend.ingest(buildIngestRequest(ingestAsset(spec), { projectDir, fullRefresh }));
+
+    it('keeps CSV rows as raw JSON with shape raw', async () => {
+      await writeFile(join(projectDir, 'people.csv'), 'id,name\n1,ada\n2,grace\n');
+      await ingest({ key: 'bronze/people_raw', path: 'people.csv', format: 'csv', shape: 'raw' });
+      expect(await backend.query('select raw, source_file from bronze.people_raw order by raw->>\'$.id\'')).toEqual([
+        { raw: { id: 1, name: 'ada' }, source_file: 'people.csv' },
+        { raw: { id: 2, name: 'grace' }, source_file: 'people.csv' },
+      ]);
+    });
+
+    it('reads JSONL with CRLF line endings and passes reader options through', async () => {
+      await writeFile(join(projectDir, 'crlf.jsonl'), '{"id":1}\r\n{"id":2}\r\n');
+      const out = await ingest({ key: 'bronze/crlf', path: 'crlf.jsonl', format: 'jsonl', onError: 'fail' });
+      expect(out.metadata).toMatchObject({ rowsLoaded: 2, malformedRows: 0 });
+      await writeFile(join(projectDir, 'semi.csv'), 'id;name\n1;ada\n');
+      await ingest({ key: 'bronze/semi', path: 'semi.csv', format: 'csv', readerOptions: { delim: ';', all_varchar: true } });
+      expect(await backend.query('select id, name from bronze.semi')).toEqual([{ id: '1', name: 'ada' }]);
+    });
+
+    it('names the line of a malformed pretty-printed JSON document', async () => {
+      await writeFile(join(projectDir, 'broken.json'), '[\n  {"id": 1},\n  {"id": 2,,}\n]\n');
+      const error = await failure(ingest({ key: 'bronze/broken', path: 'broken.json', format: 'json' }));
+      expect(error.code).toBe('ASSAY_INGEST');
+      expect(error.message).toMatch(/broken\.json at line 3/);
+    });
+
+    it('adds columns that appear in later files and records the load history', async () => {
+      await writeFile(join(projectDir, 'evolve_1.csv'), 'id\n1\n');
+      await ingest({ key: 'bronze/evolve', path: 'evolve_*.csv', format: 'csv' });
+      await writeFile(join(projectDir, 'evolve_2.csv'), 'id,extra\n2,x\n');
+      const out = await ingest({ key: 'bronze/evolve', path: 'evolve_*.csv', format: 'csv' });
+      expect(out.metadata).toMatchObject({ filesLoaded: 1, schemaChange: { added: ['extra'] } });
+      expect(await backend.query('select id, extra from bronze.evolve order by id')).toEqual([{ id: 1, extra: null }, { id: 2, extra: 'x' }]);
+      const history = await backend.query("select file_path, rows_loaded from _assay.load_history where asset_key = 'bronze/evolve' order by file_path");
+      expect(history).toEqual([{ file_path: 'evolve_1.csv', rows_loaded: 1 }, { file_path: 'evolve_2.csv', rows_loaded: 1 }]);
+    });
+
+    it('cancels a load before it changes anything', async () => {
+      await writeFile(join(projectDir, 'cancel.csv'), 'id\n1\n');
+      const controller = new AbortController();
+      controller.abort();
+      const error = await failure(backend.ingest(buildIngestRequest(ingestAsset({ key: 'bronze/cancel', path: 'cancel.csv', format: 'csv' }), { projectDir, signal: controller.signal })));
+      expect(error.code).toBe('ASSAY_CANCELED');
+      expect(await backend.describe('bronze/cancel')).toBeUndefined();
+    });
+  });
+
+  it('writes rows atomically and rejects a first write without columns', async () => {
+    const error = await failure(backend.writeRows('ml/empty', [], buildStepRequest()));
+    expect(error).toMatchObject({ code: 'ASSAY_BACKEND', assetKey: 'ml/empty' });
+    await backend.writeRows('ml/wide', [{ big: 2n ** 70n, n: 1 }], buildStepRequest());
+    expect(await backend.query('select big, n from ml.wide')).toEqual([{ big: (2n ** 70n).toString(), n: 1 }]);
+  });
+});
+
+describe('JSON error lines', () => {
+  it('finds the line of the first syntax error in JSON documents', async () => {
+    const { jsonErrorLine } = await import('./ingest-files.js');
+    expect(jsonErrorLine('[\n {"a": 1},\n {"a": tru}\n]')).toBe(3);
+    expect(jsonErrorLine('[\n 1,\n oops\n]')).toBe(3);
+    expect(jsonErrorLine('[\n {"a": 1},\n {"a": 2\n')).toBe(4);
+    expect(jsonErrorLine('{"a": "x\nb"}')).toBe(1);
+    expect(jsonErrorLine('{"a": 1}\n{"b": [1, 2, {"c": "\\u00e9"}]}\n')).toBeNull();
+    expect(jsonErrorLine('{"a": 1}\n{"b": 2,}\n')).toBe(2);
+  });
+});
+
+describe('opening', () => {
+  it('fails with ASSAY_BACKEND on a bad time zone and releases the file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'assay-duckdb-open-'));
+    try {
+      const path = join(dir, 'x.duckdb');
+      const bad = duckdb({ path, timeZone: 'Not/AZone' });
+      const error = await failure(bad.open({ concurrency: 1 }));
+      expect(error.code).toBe('ASSAY_BACKEND');
+      const good = duckdb({ path, lockTimeoutMs: 0 });
+      await good.open({ concurrency: 1 });
+      expect(await good.query('select 1 as x')).toEqual([{ x: 1 }]);
+      await good.close();
+      await good.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,88 @@
+import type { AssetKey } from '@assay/core';
+import type { DuckDbSession } from './duckdb-session.js';
+
+/** Schema and table an asset key maps to in DuckDB. */
+export interface DuckDbObjectName {
+  /** Schema name (unquoted). */
+  schema: string;
+  /** Table or view name (unquoted). */
+  table: string;
+}
+
+/** A column as DuckDB reports it. */
+export interface ColumnInfo {
+  name: string;
+  type: string;
+}
+
+/** Suffix of the relation a `table` build writes before it is swapped in. */
+export const BUILD_SUFFIX = '__assay_new';
+
+/**
+ * Where an asset key lives in DuckDB: `silver/orders` → schema `silver`, table `orders`;
+ * one-segment keys (`orders`) → schema `main`; deeper keys `a/b/c` → schema `a`, table `b__c`
+ * (DuckDB has no nested schemas, so the remaining segments are joined with `__`).
+ *
+ * @example
+ * ```ts
+ * duckDbObjectName('gold/finance/revenue'); // { schema: 'gold', table: 'finance__revenue' }
+ * ```
+ */
+export function duckDbObjectName(key: AssetKey): DuckDbObjectName {
+  const segments = key.split('/');
+  if (segments.length === 1) return { schema: 'main', table: segments[0]! };
+  return { schema: segments[0]!, table: segments.slice(1).join('__') };
+}
+
+/** Quotes an identifier for DuckDB (`"a""b"`). */
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** `"schema"."table"`. */
+export function qualified(schema: string, table: string): string {
+  return `${quoteIdent(schema)}.${quoteIdent(table)}`;
+}
+
+/** Whether `schema.table` is a table, a view, or absent, in the database (not temp objects). */
+export async function objectType(session: DuckDbSession, schema: string, table: string): Promise<'table' | 'view' | undefined> {
+  const rows = await session.rows(
+    `select 'table' as kind from duckdb_tables() where database_name = current_database() and schema_name = ? and table_name = ?
+     union all
+     select 'view' from duckdb_views() where database_name = current_database() and schema_name = ? and view_name = ? and not internal`,
+    [schema, table, schema, table],
+  );
+  return rows[0]?.kind as 'table' | 'view' | undefined;
+}
+
+/** Columns of `schema.table` in order (empty when absent). */
+export async function objectColumns(session: DuckDbSession, schema: string, table: string): Promise<ColumnInfo[]> {
+  const rows = await session.rows(
+    `select column_name as name, data_type as type from duckdb_columns()
+     where database_name = current_database() and schema_name = ? and table_name = ? order by column_index`,
+    [schema, table],
+  );
+  return rows.map((r) => ({ name: String(r.name), type: String(r.type) }));
+}
+
+/** Columns of any relation or temp table, through DESCRIBE. */
+export async function describeColumns(session: DuckDbSession, relation: string): Promise<ColumnInfo[]> {
+  const rows = await session.rows(`describe ${relation}`);
+  return rows.map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
+}
+
+/** Lower-cased name → column, since DuckDB identifiers are case-insensitive. */
+export function byName(columns: readonly ColumnInfo[]): Map<string, ColumnInfo> {
+  return new Map(columns.map((c) => [c.name.toLowerCase(), c]));
+}
+
+/** Key column(s) of an incremental or SCD2 option as a list. */
+export function keyList(uniqueKey: string | readonly string[] | undefined): string[] {
+  if (uniqueKey === undefined) return [];
+  return typeof uniqueKey === 'string' ? [uniqueKey] : [...uniqueKey];
+}
+
+/** `a."k1" = b."k1" and a."k2" = b."k2"`. */
+export function keyJoin(left: string, right: string, keys: readonly string[]): string {
+  return keys.map((k) => `${left}.${quoteIdent(k)} = ${right}.${quoteIdent(k)}`).join(' and ');
+}
