@@ -295,3 +295,27 @@ describe('opening', () => {
     }
   });
 });
+
+describe('one file, one owner per process', () => {
+  it('makes a second backend on the same file wait, then fail with ASSAY_LOCKED, instead of corrupting it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'assay-same-process-'));
+    const path = join(dir, 'data.duckdb');
+    const first = duckdb({ path });
+    const second = duckdb({ path, lockTimeoutMs: 200 });
+    try {
+      await first.open({ concurrency: 1, logger: silentLogger() });
+      const error = await failure(second.open({ concurrency: 1, logger: silentLogger() }));
+      expect(error.code).toBe('ASSAY_LOCKED');
+      expect(error.message).toContain('already open in this process');
+      expect(error.message).toContain('waited 200 ms');
+      await first.close();
+      // Released: the second one can open now.
+      await second.open({ concurrency: 1, logger: silentLogger() });
+      expect(await second.query('select 42 as n')).toEqual([{ n: 42 }]);
+    } finally {
+      await first.close();
+      await second.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

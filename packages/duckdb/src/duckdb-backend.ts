@@ -32,7 +32,7 @@ import { ingestFiles } from './ingest-files.js';
 import { materializeIncremental } from './materialize-incremental.js';
 import { materializeScd2 } from './materialize-scd2.js';
 import { buildTable, buildView } from './materialize-table.js';
-import { openDatabase } from './open-database.js';
+import { closeDatabase, openDatabase } from './open-database.js';
 import { writeRowsTable } from './write-rows.js';
 
 /** Options of {@link duckdb}. */
@@ -144,7 +144,7 @@ export class DuckDbBackend extends BaseBackend {
     this.pool?.close();
     this.pool = undefined;
     try {
-      this.instance?.closeSync();
+      closeDatabase(this.instance);
     } finally {
       this.instance = undefined;
       this.created.clear();

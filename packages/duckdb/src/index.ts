@@ -3,7 +3,7 @@
  *
  * @packageDocumentation
  */
-export { openDatabase, type OpenDatabaseOptions } from './open-database.js';
+export { openDatabase, closeDatabase, type OpenDatabaseOptions } from './open-database.js';
 export { duckdb, DuckDbBackend, type DuckDbBackendOptions, type DuckDbTarget } from './duckdb-backend.js';
 export { duckDbObjectName, type DuckDbObjectName, type ColumnInfo } from './duckdb-catalog.js';
 export { isTransientDuckDbError } from './duckdb-errors.js';

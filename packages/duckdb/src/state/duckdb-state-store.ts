@@ -5,7 +5,6 @@ import {
   StateError,
   errorMessage,
   isAssayError,
-  sleep,
   type AssayEvent,
   type AssetKey,
   type CheckResult,
@@ -15,7 +14,7 @@ import {
   type StateStore,
   type StoredCheckResult,
 } from '@assay/core';
-import { openDatabase } from '../open-database.js';
+import { closeDatabase, openDatabase } from '../open-database.js';
 import { decodeJson, encodeJson } from './json-codec.js';
 import { migrateStateSchema } from './state-schema.js';
 
@@ -83,10 +82,9 @@ interface CheckRow {
 
 type Row = Record<string, unknown>;
 
-// DuckDB's file lock is a POSIX lock, which a process never conflicts with itself on: two
-// instances in one process would both open the file and corrupt it. Stores in this process
-// therefore take the file through this registry first.
-const openStores = new Map<string, DuckDbStateStore>();
+// Open stores, so the exit hook can write what they still buffer. (Two stores on one file in
+// one process are kept apart by openDatabase's in-process registry.)
+const openStores = new Set<DuckDbStateStore>();
 let exitHookInstalled = false;
 
 function installExitHook(): void {
@@ -96,7 +94,7 @@ function installExitHook(): void {
   // buffered when a program ends without calling close(). It runs again after the write and
   // then finds nothing to do, so the process exits.
   process.on('beforeExit', () => {
-    for (const store of openStores.values()) {
+    for (const store of openStores) {
       if (store.hasBufferedWrites()) store.flush().catch(() => undefined);
     }
   });
@@ -279,46 +277,21 @@ export class DuckDbStateStore implements StateStore {
   }
 
   private async doOpen(): Promise<void> {
-    const started = Date.now();
-    const shared = this.path !== ':memory:';
-    if (shared) await this.claimInProcess(started);
     try {
-      const remaining = Math.max(0, this.lockTimeoutMs - (Date.now() - started));
-      this.instance = await openDatabase(this.path, { lockTimeoutMs: remaining });
+      this.instance = await openDatabase(this.path, { lockTimeoutMs: this.lockTimeoutMs });
+      openStores.add(this);
       this.connection = await this.instance.connect();
       await migrateStateSchema(this.connection, this.path);
       await this.loadSequences(this.connection);
       this.recovered = await this.markAbandoned(this.connection);
     } catch (error) {
       this.releaseHandles();
-      if (shared && openStores.get(this.path) === this) openStores.delete(this.path);
       if (isAssayError(error)) throw error;
       throw new StateError(`Cannot open state store "${this.path}": ${errorMessage(error)}`, { cause: error });
     }
     this.lifecycle = 'open';
     installExitHook();
     if (this.hasBufferedWrites()) this.scheduleFlush();
-  }
-
-  private async claimInProcess(started: number): Promise<void> {
-    let delay = 25;
-    for (;;) {
-      const holder = openStores.get(this.path);
-      if (holder === undefined || holder === this) {
-        openStores.set(this.path, this);
-        return;
-      }
-      const waited = Date.now() - started;
-      if (waited >= this.lockTimeoutMs) {
-        throw new BackendError(`State file "${this.path}" is held by another state store in this process (PID ${process.pid}); waited ${waited} ms`, {
-          code: 'ASSAY_LOCKED',
-          transient: true,
-          hint: 'Close the other DuckDbStateStore on this file first, or share one store.',
-        });
-      }
-      await sleep(Math.min(delay, this.lockTimeoutMs - waited));
-      delay = Math.min(delay * 2, 250);
-    }
   }
 
   private async loadSequences(connection: DuckDBConnection): Promise<void> {
@@ -370,7 +343,6 @@ export class DuckDbStateStore implements StateStore {
         await this.writeBatch();
       } finally {
         this.releaseHandles();
-        if (openStores.get(this.path) === this) openStores.delete(this.path);
         this.lifecycle = 'closed';
       }
     });
@@ -383,11 +355,8 @@ export class DuckDbStateStore implements StateStore {
     } catch {
       // Closing a handle that DuckDB already invalidated has nothing left to release.
     }
-    try {
-      this.instance?.closeSync();
-    } catch {
-      // As above.
-    }
+    closeDatabase(this.instance);
+    openStores.delete(this);
     this.connection = undefined;
     this.instance = undefined;
   }
