@@ -1,13 +1,5 @@
-import {
-  blobValue,
-  DuckDBTypeId,
-  JSDuckDBValueConverter,
-  timestampValue,
-  type DuckDBResultReader,
-  type DuckDBValue,
-  type DuckDBValueConverter,
-  type JS,
-} from '@duckdb/node-api';
+import type { DuckDBResultReader, DuckDBValue, DuckDBValueConverter, JS } from '@duckdb/node-api';
+import { duckDbDriver } from './duckdb-driver.js';
 import type { Row } from '@assay/core';
 
 function plainNumber(value: bigint): number | string {
@@ -22,6 +14,7 @@ function plainNumber(value: bigint): number | string {
  */
 const jsonFriendly: DuckDBValueConverter<unknown> = (value, type, converter) => {
   if (value === null || value === undefined) return null;
+  const { DuckDBTypeId, JSDuckDBValueConverter } = duckDbDriver();
   switch (type.typeId) {
     case DuckDBTypeId.BIGINT:
     case DuckDBTypeId.UBIGINT:
@@ -65,7 +58,7 @@ export function readRows(reader: DuckDBResultReader): Row[] {
 
 /** A JavaScript `Date` as a DuckDB TIMESTAMP (UTC wall clock, microseconds). */
 export function toTimestamp(date: Date): DuckDBValue {
-  return timestampValue(BigInt(date.getTime()) * 1000n);
+  return duckDbDriver().timestampValue(BigInt(date.getTime()) * 1000n);
 }
 
 /**
@@ -76,7 +69,7 @@ export function toParam(value: unknown): DuckDBValue {
   if (value === undefined || value === null) return null;
   if (value instanceof Date) return toTimestamp(value);
   if (typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean' || typeof value === 'bigint') return value;
-  if (value instanceof Uint8Array) return blobValue(value);
+  if (value instanceof Uint8Array) return duckDbDriver().blobValue(value);
   if (typeof value === 'object' && value.constructor?.name?.startsWith('DuckDB')) return value as DuckDBValue;
   return JSON.stringify(value);
 }

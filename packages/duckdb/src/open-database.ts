@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBInstance } from '@duckdb/node-api';
 import { BackendError, sleep } from '@assay/core';
+import { loadDuckDbDriver } from './duckdb-driver.js';
 
 /** Options of {@link openDatabase}. */
 export interface OpenDatabaseOptions {
@@ -74,6 +75,7 @@ export async function openDatabase(path: string, options: OpenDatabaseOptions = 
       continue;
     }
     try {
+      const { DuckDBInstance } = await loadDuckDbDriver();
       const instance = await DuckDBInstance.create(path, options.config);
       if (key !== undefined) held.set(key, instance);
       return instance;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { Writable } from 'node:stream';
 import PQueue from 'p-queue';
-import winston, { type Logger } from 'winston';
+import type { LogEntry, Logger } from 'winston';
 import type { Backend } from '../backend/backend.js';
 import type { AssetKey } from '../definitions/asset-key.js';
 import { sqlForDialect, type AssetDefinition, type RetryPolicy } from '../definitions/asset.js';
@@ -13,7 +13,7 @@ import { partitionWindow } from '../definitions/partitions.js';
 import { renderSql } from '../definitions/sql.js';
 import { AssetFailedError, AssayError, CanceledError, describeError, errorMessage, isAssayError } from '../errors.js';
 import type { AssayEvent, RunStatus, StepStatus } from '../events.js';
-import { silentLogger } from '../logging/logger.js';
+import { silentLogger, winstonModule } from '../logging/logger.js';
 import { observeSource } from '../planner/observe-source.js';
 import { plan as makePlan, type Plan, type PlanOptions, type PlanStep } from '../planner/plan.js';
 import { sleep } from '../sleep.js';
@@ -479,9 +479,10 @@ function eventLogger(parent: Logger, onLine: (level: string, message: string, as
     objectMode: true,
     write(info: { level: string; message: unknown; assetKey?: AssetKey }, _enc, done) {
       onLine(info.level, String(info.message), info.assetKey);
-      parent.log({ ...info, ...fields } as winston.LogEntry);
+      parent.log({ ...info, ...fields } as LogEntry);
       done();
     },
   });
+  const winston = winstonModule();
   return winston.createLogger({ level: parent.level, transports: [new winston.transports.Stream({ stream: sink })] });
 }

@@ -1,6 +1,8 @@
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
-import winston, { type Logger } from 'winston';
+import type * as Winston from 'winston';
+import type { Logger } from 'winston';
 
 export type { Logger } from 'winston';
 
@@ -33,7 +35,19 @@ export function redact(value: unknown, depth = 0): unknown {
   return out;
 }
 
-const redactFormat = winston.format((info) => {
+let loaded: typeof Winston | undefined;
+
+/**
+ * winston, loaded on first use: it costs ~60 ms to import, and commands such as
+ * `assets list` never log. It is CommonJS, so a synchronous require keeps `createLogger`
+ * synchronous.
+ */
+export function winstonModule(): typeof Winston {
+  loaded ??= createRequire(import.meta.url)('winston') as typeof Winston;
+  return loaded;
+}
+
+const redactInfo = (info: Winston.Logform.TransformableInfo): Winston.Logform.TransformableInfo => {
   for (const key of Object.keys(info)) {
     const v = info[key];
     if (key === 'level' || key === 'timestamp') continue;
@@ -41,7 +55,7 @@ const redactFormat = winston.format((info) => {
   }
   if (info instanceof Error && typeof info.stack === 'string') info.stack = maskSecrets(info.stack);
   return info;
-});
+};
 
 /** Options of {@link createLogger}. */
 export interface LoggerOptions {
@@ -68,7 +82,8 @@ export interface LoggerOptions {
  * ```
  */
 export function createLogger(options: LoggerOptions = {}): Logger {
-  const transports: winston.transport[] = [];
+  const winston = winstonModule();
+  const transports: Winston.transport[] = [];
   if (options.console) {
     transports.push(
       new winston.transports.Console({
@@ -88,7 +103,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   return winston.createLogger({
     level: options.level ?? 'info',
     // errors() must sit at the logger level: on a transport alone the stack is dropped.
-    format: winston.format.combine(winston.format.errors({ stack: true }), redactFormat(), winston.format.timestamp()),
+    format: winston.format.combine(winston.format.errors({ stack: true }), winston.format(redactInfo)(), winston.format.timestamp()),
     transports,
   });
 }

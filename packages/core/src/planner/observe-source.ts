@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
-import { glob } from 'tinyglobby';
 import type { Backend } from '../backend/backend.js';
 import type { IngestAssetDefinition, SourceAssetDefinition } from '../definitions/asset.js';
 import type { AssetContext } from '../definitions/context.js';
@@ -14,6 +13,8 @@ const CONTENT_HASH_LIMIT = 1 << 20;
 /** The files a set of globs matches, sorted, as absolute paths. */
 export async function matchFiles(patterns: readonly string[], projectDir: string): Promise<string[]> {
   const absolute = patterns.map((p) => (isAbsolute(p) ? p : resolve(projectDir, p)));
+  // Loaded on first use: only projects with file sources need it, and it costs start-up time.
+  const { glob } = await import('tinyglobby');
   const files = await glob(absolute, { absolute: true, onlyFiles: true, expandDirectories: false });
   return files.sort();
 }

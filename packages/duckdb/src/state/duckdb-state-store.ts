@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
-import { DuckDBTimestampTZValue, listValue, type DuckDBAppender, type DuckDBConnection, type DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBAppender, DuckDBConnection, DuckDBInstance, DuckDBTimestampTZValue, DuckDBValue } from '@duckdb/node-api';
+import { duckDbDriver } from '../duckdb-driver.js';
 import {
   BackendError,
   StateError,
@@ -81,6 +82,11 @@ interface CheckRow {
 }
 
 type Row = Record<string, unknown>;
+
+/** A TIMESTAMPTZ value from microseconds since the epoch. */
+function timestampTz(micros: bigint): DuckDBTimestampTZValue {
+  return new (duckDbDriver().DuckDBTimestampTZValue)(micros);
+}
 
 // Open stores, so the exit hook can write what they still buffer. (Two stores on one file in
 // one process are kept apart by openDatabase's in-process registry.)
@@ -174,7 +180,7 @@ function appendNullableBigInt(appender: DuckDBAppender, value: bigint | null): v
 
 function appendNullableTimestamp(appender: DuckDBAppender, micros: bigint | null): void {
   if (micros === null) appender.appendNull();
-  else appender.appendTimestampTZ(new DuckDBTimestampTZValue(micros));
+  else appender.appendTimestampTZ(timestampTz(micros));
 }
 
 /**
@@ -316,8 +322,8 @@ export class DuckDbStateStore implements StateStore {
     const dead = running.filter((r) => Number(r.pid) !== process.pid && !processIsAlive(Number(r.pid))).map((r) => String(r.run_id));
     if (dead.length > 0) {
       await connection.run(`UPDATE runs SET status = 'abandoned', ended_at = $2 WHERE run_id IN (SELECT unnest($1::VARCHAR[]))`, [
-        listValue(dead),
-        new DuckDBTimestampTZValue(BigInt(Date.now()) * 1000n),
+        duckDbDriver().listValue(dead),
+        timestampTz(BigInt(Date.now()) * 1000n),
       ]);
     }
     return dead;
@@ -388,8 +394,8 @@ export class DuckDbStateStore implements StateStore {
           run.runId,
           BigInt(this.nextRunSeq),
           run.status,
-          new DuckDBTimestampTZValue(startedAt),
-          endedAt === null ? null : new DuckDBTimestampTZValue(endedAt),
+          timestampTz(startedAt),
+          endedAt === null ? null : timestampTz(endedAt),
           run.selection ?? null,
           run.backend ?? null,
           run.pid ?? null,
@@ -406,7 +412,7 @@ export class DuckDbStateStore implements StateStore {
     await this.operate(`record the end of run ${runId}`, async (connection) => {
       // Events first, so whoever sees the run finished also sees all of its events.
       await this.writeBatch();
-      await connection.run('UPDATE runs SET status = $2, ended_at = $3 WHERE run_id = $1', [runId, status, new DuckDBTimestampTZValue(ended)]);
+      await connection.run('UPDATE runs SET status = $2, ended_at = $3 WHERE run_id = $1', [runId, status, timestampTz(ended)]);
     });
   }
 
@@ -484,7 +490,7 @@ export class DuckDbStateStore implements StateStore {
        ${keys === undefined ? '' : 'WHERE asset_key IN (SELECT unnest($1::VARCHAR[]))'}
        QUALIFY row_number() OVER (PARTITION BY asset_key, partition_key ORDER BY seq DESC) = 1
        ORDER BY asset_key, partition_key NULLS FIRST`,
-      keys === undefined ? [] : [listValue([...keys])],
+      keys === undefined ? [] : [duckDbDriver().listValue([...keys])],
     );
     return rows.map(toMaterialization);
   }
@@ -498,7 +504,7 @@ export class DuckDbStateStore implements StateStore {
        ${keys === undefined ? '' : 'WHERE asset_key IN (SELECT unnest($1::VARCHAR[]))'}
        QUALIFY row_number() OVER (PARTITION BY asset_key, check_name ORDER BY seq DESC) = 1
        ORDER BY asset_key, check_name`,
-      keys === undefined ? [] : [listValue([...keys])],
+      keys === undefined ? [] : [duckDbDriver().listValue([...keys])],
     );
     return rows.map(toCheckResult);
   }
@@ -665,7 +671,7 @@ export class DuckDbStateStore implements StateStore {
             appendNullableBigInt(a, m.rowCount);
             a.appendDouble(m.durationMs);
             a.appendVarchar(m.metadata);
-            a.appendTimestampTZ(new DuckDBTimestampTZValue(m.createdAt));
+            a.appendTimestampTZ(timestampTz(m.createdAt));
             a.endRow();
           }
         });
@@ -687,7 +693,7 @@ export class DuckDbStateStore implements StateStore {
             appendNullable(a, c.message);
             appendNullable(a, c.sample);
             appendNullable(a, c.metadata);
-            a.appendTimestampTZ(new DuckDBTimestampTZValue(c.createdAt));
+            a.appendTimestampTZ(timestampTz(c.createdAt));
             a.endRow();
           }
         });
