@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, relative } from 'node:path';
-import { CanceledError, createLogger, materialize, type AssayEvent, type Backend, type Logger, type RunResult, type SqlMaterializeRequest } from '@assay/core';
-import { findSql, formatError, type ErrorLike } from '../render/format-error.js';
+import { CanceledError, createLogger, materialize, type AssayEvent, type Logger, type RunResult } from '@assay/core';
+import { formatError } from '../render/format-error.js';
 import { formatDuration, formatRows, formatTable } from '../render/format-table.js';
 import { createRunReporter } from '../render/run-reporter.js';
 import type { CommandContext } from '../run-cli.js';
@@ -55,10 +55,7 @@ export async function materializeCommand(ctx: CommandContext): Promise<number> {
     return 0;
   }
 
-  // Step failures reach the CLI as plain records; the statement and error position of a SQL
-  // error are captured where it is thrown, for the excerpt under the message.
-  const sqlErrors = new Map<string, { sql: string; position: number }>();
-  const backend = recordSqlErrors(await project.target(), sqlErrors);
+  const backend = await project.target();
   const state = await project.state();
   const runId = randomUUID();
   const logFile = join(project.dir, '.assay', 'logs', `${runId}.jsonl`);
@@ -148,10 +145,10 @@ export async function materializeCommand(ctx: CommandContext): Promise<number> {
     // Scripts read stdout; people still need to know why it failed.
     for (const a of result.assets) {
       if (!a.error) continue;
-      for (const line of formatError({ ...failures.get(a.key), ...sqlErrors.get(a.key), ...a.error }, { style: s, label: `✗ ${a.key}`, assetKey: a.key })) ctx.printError(line);
+      for (const line of formatError({ ...failures.get(a.key), ...a.error }, { style: s, label: `✗ ${a.key}`, assetKey: a.key })) ctx.printError(line);
     }
   } else {
-    printSummary(ctx, result, checksOnly, failures, sqlErrors, started);
+    printSummary(ctx, result, checksOnly, failures, started);
     ctx.print(s.gray(`Log: ${relative(ctx.io.cwd, logFile) || logFile}`));
   }
   for (const w of result.warnings) ctx.printError(`${s.yellow('warning')}: ${w}`);
@@ -163,7 +160,6 @@ function printSummary(
   result: RunResult,
   checksOnly: boolean,
   failures: Map<string, Record<string, unknown>>,
-  sqlErrors: Map<string, { sql: string; position: number }>,
   started: Set<string>,
 ): void {
   const s = ctx.style;
@@ -202,7 +198,7 @@ function printSummary(
   for (const a of result.assets) {
     if (!a.error) continue;
     ctx.print();
-    for (const line of formatError({ ...failures.get(a.key), ...sqlErrors.get(a.key), ...a.error }, { style: s, label: `✗ ${a.key}`, assetKey: a.key, verbose: ctx.verbose })) ctx.print(line);
+    for (const line of formatError({ ...failures.get(a.key), ...a.error }, { style: s, label: `✗ ${a.key}`, assetKey: a.key, verbose: ctx.verbose })) ctx.print(line);
   }
   for (const c of failedChecks) {
     const label = c.severity === 'error' ? s.red('check failed') : s.yellow('check warned');
@@ -216,29 +212,6 @@ function printSummary(
     if (running.length) ctx.print(s.yellow(`canceled while running: ${running.join(', ')}`));
     if (pending.length) ctx.print(s.yellow(`canceled before starting: ${pending.join(', ')}`));
   }
-}
-
-/**
- * The backend, with failed `materializeSql` calls remembered by asset key when the error
- * carries the statement and position (a SqlError). Everything else passes straight through.
- */
-function recordSqlErrors(backend: Backend, sink: Map<string, { sql: string; position: number }>): Backend {
-  return new Proxy(backend, {
-    get(target, prop) {
-      const value: unknown = Reflect.get(target, prop, target);
-      if (typeof value !== 'function') return value;
-      if (prop !== 'materializeSql') return value.bind(target);
-      return async (request: SqlMaterializeRequest) => {
-        try {
-          return await (value as Backend['materializeSql']).call(target, request);
-        } catch (error) {
-          const located = findSql(error as ErrorLike);
-          if (located) sink.set(request.asset.key, located);
-          throw error;
-        }
-      };
-    },
-  });
 }
 
 const closing = new WeakMap<Logger, Promise<void>>();

@@ -283,3 +283,15 @@ describe('materialize', () => {
     expect(new BackendError('x')).toBeInstanceOf(AssayError);
   });
 });
+
+describe('materialize failure details', () => {
+  it('carries the failing statement and position of a SQL error in the result', async () => {
+    const { SqlError } = await import('../errors.js');
+    const failing = new SqlError('Parser Error: syntax error at or near "fromm"', 'select 1 fromm t', { position: 10, assetKey: 'a' });
+    const result = await materialize(defineAssets([node('a')]), { backend: new NoopBackend({ fail: () => failing }) });
+    expect(result.assets[0]!.error).toMatchObject({ code: 'ASSAY_SQL', sql: 'select 1 fromm t', position: 10 });
+    // Wrapped errors keep it too.
+    const wrapped = await materialize(defineAssets([node('a')]), { backend: new NoopBackend({ fail: () => new BackendError('outer', { cause: new SqlError('inner', 'select x', { position: 8 }) }) }) });
+    expect(wrapped.assets[0]!.error).toMatchObject({ sql: 'select x', position: 8 });
+  });
+});

@@ -11,7 +11,7 @@ import type { PartitionContext } from '../definitions/context.js';
 import type { Definitions } from '../definitions/define-assets.js';
 import { partitionWindow } from '../definitions/partitions.js';
 import { renderSql } from '../definitions/sql.js';
-import { AssetFailedError, AssayError, CanceledError, describeError, errorMessage, isAssayError } from '../errors.js';
+import { AssetFailedError, AssayError, CanceledError, describeError, errorMessage, isAssayError, SqlError } from '../errors.js';
 import type { AssayEvent, RunStatus, StepStatus } from '../events.js';
 import { silentLogger, winstonModule } from '../logging/logger.js';
 import { observeSource } from '../planner/observe-source.js';
@@ -73,8 +73,11 @@ export interface AssetRunResult {
   attempts: number;
   partitions?: string[] | undefined;
   checks: RunCheckSummary[];
-  /** The failure, for failed steps. */
-  error?: { code: string; message: string; hint?: string | undefined } | undefined;
+  /**
+   * The failure, for failed steps. `sql` and `position` (1-based offset into `sql`) are set
+   * when a SQL statement failed, so callers can show the statement around the error.
+   */
+  error?: { code: string; message: string; hint?: string | undefined; sql?: string | undefined; position?: number | undefined } | undefined;
   /** Metadata recorded on the materialization. */
   metadata?: Record<string, unknown> | undefined;
 }
@@ -318,7 +321,8 @@ export async function materialize(defs: Definitions, options: MaterializeOptions
       }
       const wrapped = wrapError(def.key, error);
       s.result.status = 'failed';
-      s.result.error = { code: wrapped.code, message: wrapped.message, hint: wrapped.hint };
+      const failedSql = findSqlError(wrapped);
+      s.result.error = { code: wrapped.code, message: wrapped.message, hint: wrapped.hint, ...(failedSql ? { sql: failedSql.sql, position: failedSql.position } : {}) };
       failedAny = true;
       emit({ type: 'step_failure', runId, timestamp: now(), assetKey: def.key, durationMs: s.result.durationMs, error: { ...describeError(wrapped), ...(wrapped.cause ? { cause: describeError(wrapped.cause) } : {}) } });
       stepLogger.error(wrapped.message);
@@ -461,6 +465,14 @@ export async function materialize(defs: Definitions, options: MaterializeOptions
 
 function skippedResult(key: AssetKey, p: Plan): AssetRunResult {
   return { key, status: 'skipped', reason: p.skipped.find((s) => s.key === key)?.reason ?? 'not planned', durationMs: 0, attempts: 0, checks: [] };
+}
+
+/** The SQL error in an error's cause chain, if any. */
+function findSqlError(error: unknown): SqlError | undefined {
+  for (let e: unknown = error, depth = 0; e && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof SqlError) return e;
+  }
+  return undefined;
 }
 
 /** Wraps anything thrown by user code or a driver so it names the asset; keeps the original as `cause`. */
