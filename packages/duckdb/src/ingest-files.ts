@@ -268,6 +268,8 @@ async function stageFile(
 
   switch (spec.format) {
     case 'jsonl': {
+      // One lines table per file: a load of several new files stages them one after another.
+      await session.run(`drop table if exists ${LINES}`);
       await session.run(
         `create temp table "assay_ingest_lines" as
          select n, rtrim(line, chr(13)) as line from (

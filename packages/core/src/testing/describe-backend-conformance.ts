@@ -544,6 +544,17 @@ export function describeBackendConformance(
         expect((await rows(colKey, 'id')).map((r) => r.kind)).toEqual(['click', 'view', 'click']);
       });
 
+      test('ingest.jsonl_many', 'loads several new JSONL files in one run, quarantining a malformed line', async () => {
+        for (const shape of ['raw', 'columns'] as const) {
+          const k = key(`raw_days_${shape}`);
+          const out = await ingest({ key: k, path: 'data/jsonl_days/*.jsonl', format: 'jsonl', shape, onError: 'quarantine' });
+          expect(out.metadata).toMatchObject({ filesLoaded: 3, rowsLoaded: 4, malformedRows: 1 });
+          expect(await count(k)).toBe(4);
+          const files = (await backend.query(`select distinct source_file from ${backend.relation(k)}`)).map((r) => String(columnValue(r, 'source_file')));
+          expect(files.map((f) => f.replace(/^.*\//, '')).sort()).toEqual(['day_1.jsonl', 'day_2.jsonl', 'day_3.jsonl']);
+        }
+      });
+
       test('ingest.json', 'loads a JSON array document', async () => {
         const k = key('raw_products_json');
         const out = await ingest({ key: k, path: 'data/json/products.json', format: 'json', shape: 'columns' });

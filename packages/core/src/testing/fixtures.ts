@@ -21,6 +21,10 @@ export async function writeFixture(root: string, path: string, content: string |
 export const INGEST_FIXTURES: Readonly<Record<string, string | Uint8Array>> = {
   'data/csv/orders_1.csv': 'id,customer,amount\n1,alice,10\n2,bob,20\n3,carol,30\n',
   'data/jsonl/events.jsonl': '{"id":1,"kind":"click"}\n{"id":2,"kind":"view"}\n{"id":3,"kind":"click"}\n',
+  // Several new files in one load, one with a malformed line.
+  'data/jsonl_days/day_1.jsonl': '{"id":1,"kind":"click"}\n{"id":2,"kind":"view"}\n',
+  'data/jsonl_days/day_2.jsonl': '{"id":3,"kind":"click"}\n{"id":4,"kind":\n',
+  'data/jsonl_days/day_3.jsonl': '{"id":5,"kind":"view"}\n',
   'data/json/products.json': '[\n  {"id": 1, "name": "anvil"},\n  {"id": 2, "name": "rope"}\n]\n',
   'data/parquet/products.parquet': Buffer.from(PARQUET_PRODUCTS_BASE64, 'base64'),
   'data/bad_jsonl/events.jsonl': '{"id":1,"kind":"click"}\n{"id":2,"kind":\n{"id":3,"kind":"click"}\n',
