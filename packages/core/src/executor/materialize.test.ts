@@ -295,3 +295,22 @@ describe('materialize failure details', () => {
     expect(wrapped.assets[0]!.error).toMatchObject({ sql: 'select x', position: 8 });
   });
 });
+
+describe('row counts and quarantine', () => {
+  it('records the row count left after checks quarantined rows', async () => {
+    const { ingestAsset } = await import('../definitions/asset.js');
+    class Quarantining extends NoopBackend {
+      override async ingest() {
+        return { rowCount: 10, metadata: { rowsLoaded: 10 } };
+      }
+      override async runChecks(request: import('../backend/backend.js').CheckRequest) {
+        return request.checks.map((c) => ({ name: c.name, passed: true, failingRows: 3, quarantinedRows: 3 }));
+      }
+    }
+    const raw = ingestAsset({ key: 'raw/x', path: 'none/*.csv', format: 'csv', quarantine: true, checks: [checks.notNull('id')] });
+    const state = new MemoryStateStore();
+    const result = await materialize(defineAssets([raw]), { backend: new Quarantining(), state });
+    expect(result.assets[0]).toMatchObject({ rowCount: 7, metadata: { rowsLoaded: 10, quarantinedRows: 3 } });
+    expect((await state.latestMaterializations())[0]).toMatchObject({ rowCount: 7 });
+  });
+});

@@ -14,7 +14,7 @@ import { renderSql } from '../definitions/sql.js';
 import { AssetFailedError, AssayError, CanceledError, describeError, errorMessage, isAssayError, SqlError } from '../errors.js';
 import type { AssayEvent, RunStatus, StepStatus } from '../events.js';
 import { silentLogger, winstonModule } from '../logging/logger.js';
-import { observeSource } from '../planner/observe-source.js';
+import { observedDataVersion, observeSource } from '../planner/observe-source.js';
 import { plan as makePlan, type Plan, type PlanOptions, type PlanStep } from '../planner/plan.js';
 import { sleep } from '../sleep.js';
 import type { StateStore } from '../state/state-store.js';
@@ -279,11 +279,17 @@ export async function materialize(defs: Definitions, options: MaterializeOptions
       for (const p of step.partitions ?? [undefined]) {
         const partition: PartitionContext | undefined = p === undefined ? undefined : { key: p, window: partitionWindow(def.partitions!, p) };
         const env: StepEnvironment = { asset: def, backend, runId, partition, logger: stepLogger, signal: controller.signal, projectDir, fullRefresh: !!options.fullRefresh, upstreamVersions: step.upstreamVersions };
-        if (!options.checksOnly) {
-          const outcome = await withRetries(s, env);
+        const outcome = options.checksOnly ? undefined : await withRetries(s, env);
+        // Checks run before the materialization is recorded: quarantine moves rows out of
+        // the asset, and the recorded row count must be what the table holds afterwards.
+        const results = await runChecks(def, env);
+        if (outcome) {
+          const quarantined = results.reduce((n, r) => n + (r.quarantinedRows ?? 0), 0);
+          const rowCount = outcome.rowCount === undefined ? undefined : Math.max(0, outcome.rowCount - quarantined);
+          const metadata = quarantined > 0 ? { ...outcome.metadata, quarantinedRows: quarantined } : outcome.metadata;
           const dataVersion = outcome.dataVersion ?? step.dataVersions[p ?? ''] ?? 'unknown';
-          s.result.rowCount = outcome.rowCount;
-          s.result.metadata = { ...s.result.metadata, ...outcome.metadata };
+          s.result.rowCount = rowCount;
+          s.result.metadata = { ...s.result.metadata, ...metadata };
           const record = {
             runId,
             assetKey: def.key,
@@ -291,15 +297,14 @@ export async function materialize(defs: Definitions, options: MaterializeOptions
             dataVersion,
             codeVersion: step.codeVersion,
             upstreamVersions: step.upstreamVersions,
-            rowCount: outcome.rowCount,
+            rowCount,
             durationMs: Date.now() - started,
-            metadata: outcome.metadata,
+            metadata,
             createdAt: now(),
           };
           stateWrite('recordMaterialization', () => state!.recordMaterialization(record));
-          emit({ type: 'materialization', runId, timestamp: record.createdAt, assetKey: def.key, partition: p, dataVersion, codeVersion: step.codeVersion, rowCount: outcome.rowCount, metadata: outcome.metadata });
+          emit({ type: 'materialization', runId, timestamp: record.createdAt, assetKey: def.key, partition: p, dataVersion, codeVersion: step.codeVersion, rowCount, metadata });
         }
-        const results = await runChecks(def, env);
         for (const r of results) {
           s.result.checks.push({ name: r.name, passed: r.passed, severity: r.severity, blocking: r.blocking, failingRows: r.failingRows, quarantinedRows: r.quarantinedRows, message: r.message });
           emit({ type: 'check_result', runId, timestamp: now(), assetKey: def.key, partition: p, result: r });
@@ -376,12 +381,15 @@ export async function materialize(defs: Definitions, options: MaterializeOptions
       }
       case 'ingest': {
         const out = await backend.ingest({ ...request, asset: def, fullRefresh: env.fullRefresh });
-        return { rowCount: out.rowCount, metadata: out.metadata ?? {} };
+        // The files as loaded, which an upstream step of this run may have just written:
+        // what the plan observed before the run would be stale.
+        const observed = await observeSource(def, { projectDir, backend });
+        return { rowCount: out.rowCount, metadata: out.metadata ?? {}, dataVersion: observed === undefined ? undefined : observedDataVersion(observed, def.deps, env.upstreamVersions) };
       }
       case 'source': {
         const metadata: Record<string, unknown> = {};
         const version = await observeSource(def, { projectDir, backend, context: () => createAssetContext(env, metadata) });
-        return { metadata: { ...metadata, observed: version !== undefined }, dataVersion: version };
+        return { metadata: { ...metadata, observed: version !== undefined }, dataVersion: version === undefined ? undefined : observedDataVersion(version, def.deps, env.upstreamVersions) };
       }
       case 'compute': {
         const metadata: Record<string, unknown> = {};

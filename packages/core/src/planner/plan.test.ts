@@ -93,3 +93,36 @@ describe('plan', () => {
     expect(before).toMatchObject({ files: 1, bytes: 2 });
   });
 });
+
+describe('plan with files written during the run', () => {
+  it('re-ingests in the same stale run when an upstream step rewrites the files, and is up to date after', async () => {
+    const { asset } = await import('../definitions/asset.js');
+    const { mkdirSync } = await import('node:fs');
+    const dir = mkdtempSync(join(tmpdir(), 'assay-producer-'));
+    writeFileSync(join(dir, 'trigger.txt'), '1');
+    mkdirSync(join(dir, 'out'));
+    const trigger = sourceAsset({ key: 'src/trigger', path: 'trigger.txt' });
+    let part = 0;
+    const producer = asset({ key: 'bronze/producer', deps: [trigger] }, () => {
+      writeFileSync(join(dir, 'out', `part-${part++}.csv`), 'x\n1\n');
+    });
+    const loaded = ingestAsset({ key: 'silver/loaded', path: 'out/*.csv', format: 'csv', deps: [producer] });
+    const defs = defineAssets([trigger, producer, loaded]);
+    const state = new MemoryStateStore();
+    const backend = new NoopBackend();
+    const keysRun = async () => (await materialize(defs, { backend, state, projectDir: dir, stale: true })).assets.filter((a) => a.status === 'success').map((a) => a.key);
+
+    expect(await keysRun()).toEqual(['src/trigger', 'bronze/producer', 'silver/loaded']);
+    expect(await keysRun()).toEqual([]);
+    writeFileSync(join(dir, 'trigger.txt'), '2');
+    const p = await plan(defs, { projectDir: dir, state, stale: true });
+    expect(p.steps.map((s) => [s.key, s.reason])).toEqual([
+      ['src/trigger', 'source changed'],
+      ['bronze/producer', 'upstream changed: src/trigger'],
+      ['silver/loaded', 'upstream changed: bronze/producer'],
+    ]);
+    expect(await keysRun()).toEqual(['src/trigger', 'bronze/producer', 'silver/loaded']);
+    // The ingestion recorded the files as they were after the producer wrote them.
+    expect(await keysRun()).toEqual([]);
+  });
+});

@@ -7,7 +7,7 @@ import { PartitionError } from '../errors.js';
 import { shortHash } from '../hash.js';
 import { selectAssets } from '../selection/index.js';
 import type { MaterializationRecord, StateStore } from '../state/state-store.js';
-import { observeSource } from './observe-source.js';
+import { observedDataVersion, observeSource } from './observe-source.js';
 import { createAssetContext } from '../executor/step-context.js';
 import { silentLogger } from '../logging/logger.js';
 
@@ -132,7 +132,10 @@ export async function plan(defs: Definitions, options: PlanOptions = {}): Promis
     let verdict: { code: StepReasonCode; reason: string } | undefined;
     const runParts: string[] = [];
     for (const p of parts) {
-      const expected = observation ?? shortHash(def.codeVersion, p, ...def.deps.map((d) => `${d}=${upstreamVersions[d]}`));
+      const expected =
+        observation !== undefined
+          ? observedDataVersion(observation, def.deps, upstreamVersions)
+          : shortHash(def.codeVersion, p, ...def.deps.map((d) => `${d}=${upstreamVersions[d]}`));
       dataVersions[p] = expected;
       const v = staleness(def, last?.get(p), expected, upstreamVersions, observation !== undefined);
       if (v || !options.stale) runParts.push(p);
@@ -184,9 +187,10 @@ function staleness(
   if (!last) return { code: 'never_materialized', reason: 'never materialized' };
   if (last.codeVersion !== def.codeVersion) return { code: 'code_changed', reason: 'code version changed' };
   if (last.dataVersion === expected) return undefined;
-  if (observedSource || def.type === 'source') return { code: 'source_changed', reason: def.type === 'ingest' ? 'new or changed files' : 'source changed' };
   const changed = def.deps.filter((d) => last.upstreamVersions[d] !== upstream[d]);
-  return { code: 'upstream_changed', reason: changed.length > 0 ? `upstream changed: ${changed.join(', ')}` : 'upstream changed' };
+  if (changed.length > 0) return { code: 'upstream_changed', reason: `upstream changed: ${changed.join(', ')}` };
+  if (observedSource || def.type === 'source') return { code: 'source_changed', reason: def.type === 'ingest' ? 'new or changed files' : 'source changed' };
+  return { code: 'upstream_changed', reason: 'upstream changed' };
 }
 
 function partitionsFor(def: AssetDefinition, selection: PartitionSelection | undefined, now: Date): string[] {
