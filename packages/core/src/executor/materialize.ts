@@ -14,7 +14,8 @@ import { renderSql } from '../definitions/sql.js';
 import { AssetFailedError, AssayError, CanceledError, describeError, errorMessage, isAssayError, SqlError } from '../errors.js';
 import type { AssayEvent, RunStatus, StepStatus } from '../events.js';
 import { silentLogger, winstonModule } from '../logging/logger.js';
-import { observedDataVersion, observeSource } from '../planner/observe-source.js';
+import { derivedDataVersion, observedDataVersion } from '../planner/data-version.js';
+import { observeSource } from '../planner/observe-source.js';
 import { plan as makePlan, type Plan, type PlanOptions, type PlanStep } from '../planner/plan.js';
 import { sleep } from '../sleep.js';
 import type { StateStore } from '../state/state-store.js';
@@ -256,6 +257,9 @@ export async function materialize(defs: Definitions, options: MaterializeOptions
   };
 
   const running = new Set<StepState>();
+  // Data versions recorded by this run's steps. Downstream steps read these rather than the
+  // plan's expectations, which an observed asset (files rewritten mid-run) may not meet.
+  const recordedVersions = new Map<AssetKey, string>();
   const runStep = async (s: StepState): Promise<void> => {
     if (controller.signal.aborted || s.done) {
       releasePool(s);
@@ -275,10 +279,16 @@ export async function materialize(defs: Definitions, options: MaterializeOptions
     emit({ type: 'step_start', runId, timestamp: now(), assetKey: def.key, reason: step.reason });
     const stepLogger = runLogger.child({ assetKey: def.key });
     let blocked: string | undefined;
+    const upstreamVersions = { ...step.upstreamVersions };
+    for (const d of def.deps) {
+      const recorded = recordedVersions.get(d);
+      if (recorded !== undefined) upstreamVersions[d] = recorded;
+    }
+    let presented = step.presentedVersion;
     try {
       for (const p of step.partitions ?? [undefined]) {
         const partition: PartitionContext | undefined = p === undefined ? undefined : { key: p, window: partitionWindow(def.partitions!, p) };
-        const env: StepEnvironment = { asset: def, backend, runId, partition, logger: stepLogger, signal: controller.signal, projectDir, fullRefresh: !!options.fullRefresh, upstreamVersions: step.upstreamVersions };
+        const env: StepEnvironment = { asset: def, backend, runId, partition, logger: stepLogger, signal: controller.signal, projectDir, fullRefresh: !!options.fullRefresh, upstreamVersions };
         const outcome = options.checksOnly ? undefined : await withRetries(s, env);
         // Checks run before the materialization is recorded: quarantine moves rows out of
         // the asset, and the recorded row count must be what the table holds afterwards.
@@ -287,7 +297,8 @@ export async function materialize(defs: Definitions, options: MaterializeOptions
           const quarantined = results.reduce((n, r) => n + (r.quarantinedRows ?? 0), 0);
           const rowCount = outcome.rowCount === undefined ? undefined : Math.max(0, outcome.rowCount - quarantined);
           const metadata = quarantined > 0 ? { ...outcome.metadata, quarantinedRows: quarantined } : outcome.metadata;
-          const dataVersion = outcome.dataVersion ?? step.dataVersions[p ?? ''] ?? 'unknown';
+          const dataVersion = outcome.dataVersion ?? derivedDataVersion(def, p ?? '', upstreamVersions);
+          if (p === undefined) presented = dataVersion;
           s.result.rowCount = rowCount;
           s.result.metadata = { ...s.result.metadata, ...metadata };
           const record = {
@@ -296,7 +307,7 @@ export async function materialize(defs: Definitions, options: MaterializeOptions
             partition: p,
             dataVersion,
             codeVersion: step.codeVersion,
-            upstreamVersions: step.upstreamVersions,
+            upstreamVersions,
             rowCount,
             durationMs: Date.now() - started,
             metadata,
@@ -315,6 +326,7 @@ export async function materialize(defs: Definitions, options: MaterializeOptions
           stateWrite('recordCheckResults', () => state!.recordCheckResults(stamped));
         }
       }
+      if (!options.checksOnly) recordedVersions.set(def.key, presented);
       s.result.status = 'success';
       s.result.durationMs = Date.now() - started;
       emit({ type: 'step_success', runId, timestamp: now(), assetKey: def.key, durationMs: s.result.durationMs, rowCount: s.result.rowCount });

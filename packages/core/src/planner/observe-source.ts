@@ -2,20 +2,10 @@ import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
 import type { Backend } from '../backend/backend.js';
-import type { AssetKey } from '../definitions/asset-key.js';
 import type { IngestAssetDefinition, SourceAssetDefinition } from '../definitions/asset.js';
 import type { AssetContext } from '../definitions/context.js';
 import { AssetFailedError, isAssayError } from '../errors.js';
 import { shortHash } from '../hash.js';
-
-/**
- * The data version of an observed asset: the observation itself, combined with upstream
- * data versions when it has dependencies (an ingestion asset reading files that an upstream
- * asset writes must change when that upstream does, even before the files are rewritten).
- */
-export function observedDataVersion(observation: string, deps: readonly AssetKey[], upstreamVersions: Readonly<Record<AssetKey, string>>): string {
-  return deps.length === 0 ? observation : shortHash(observation, ...deps.map((d) => `${d}=${upstreamVersions[d] ?? 'missing'}`));
-}
 
 /** Files up to this size are content-hashed; larger ones are fingerprinted by size and mtime. */
 const CONTENT_HASH_LIMIT = 1 << 20;

@@ -107,12 +107,13 @@ describe('plan with files written during the run', () => {
       writeFileSync(join(dir, 'out', `part-${part++}.csv`), 'x\n1\n');
     });
     const loaded = ingestAsset({ key: 'silver/loaded', path: 'out/*.csv', format: 'csv', deps: [producer] });
-    const defs = defineAssets([trigger, producer, loaded]);
+    const summary = sqlAsset({ key: 'gold/summary' })`select count(*) from ${loaded}`;
+    const defs = defineAssets([trigger, producer, loaded, summary]);
     const state = new MemoryStateStore();
     const backend = new NoopBackend();
     const keysRun = async () => (await materialize(defs, { backend, state, projectDir: dir, stale: true })).assets.filter((a) => a.status === 'success').map((a) => a.key);
 
-    expect(await keysRun()).toEqual(['src/trigger', 'bronze/producer', 'silver/loaded']);
+    expect(await keysRun()).toEqual(['src/trigger', 'bronze/producer', 'silver/loaded', 'gold/summary']);
     expect(await keysRun()).toEqual([]);
     writeFileSync(join(dir, 'trigger.txt'), '2');
     const p = await plan(defs, { projectDir: dir, state, stale: true });
@@ -120,9 +121,11 @@ describe('plan with files written during the run', () => {
       ['src/trigger', 'source changed'],
       ['bronze/producer', 'upstream changed: src/trigger'],
       ['silver/loaded', 'upstream changed: bronze/producer'],
+      ['gold/summary', 'upstream changed: silver/loaded'],
     ]);
-    expect(await keysRun()).toEqual(['src/trigger', 'bronze/producer', 'silver/loaded']);
-    // The ingestion recorded the files as they were after the producer wrote them.
+    expect(await keysRun()).toEqual(['src/trigger', 'bronze/producer', 'silver/loaded', 'gold/summary']);
+    // The ingestion recorded the files as they were after the producer wrote them, and its
+    // downstream recorded that version: nothing is left to do.
     expect(await keysRun()).toEqual([]);
   });
 });

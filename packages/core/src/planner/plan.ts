@@ -7,7 +7,8 @@ import { PartitionError } from '../errors.js';
 import { shortHash } from '../hash.js';
 import { selectAssets } from '../selection/index.js';
 import type { MaterializationRecord, StateStore } from '../state/state-store.js';
-import { observedDataVersion, observeSource } from './observe-source.js';
+import { derivedDataVersion, observedDataVersion } from './data-version.js';
+import { observeSource } from './observe-source.js';
 import { createAssetContext } from '../executor/step-context.js';
 import { silentLogger } from '../logging/logger.js';
 
@@ -33,6 +34,8 @@ export interface PlanStep {
   dataVersions: Record<string, string>;
   /** Data versions of the upstreams as the plan saw them. */
   upstreamVersions: Record<AssetKey, string>;
+  /** The version the whole asset presents downstream after the step (a hash over partitions when partitioned). */
+  presentedVersion: string;
 }
 
 /** An asset in the selection that the plan does not run, and why. */
@@ -135,7 +138,7 @@ export async function plan(defs: Definitions, options: PlanOptions = {}): Promis
       const expected =
         observation !== undefined
           ? observedDataVersion(observation, def.deps, upstreamVersions)
-          : shortHash(def.codeVersion, p, ...def.deps.map((d) => `${d}=${upstreamVersions[d]}`));
+          : derivedDataVersion(def, p, upstreamVersions);
       dataVersions[p] = expected;
       const v = staleness(def, last?.get(p), expected, upstreamVersions, observation !== undefined);
       if (v || !options.stale) runParts.push(p);
@@ -168,6 +171,7 @@ export async function plan(defs: Definitions, options: PlanOptions = {}): Promis
       codeVersion: def.codeVersion,
       dataVersions: runParts.length === parts.length ? dataVersions : pick(dataVersions, runParts),
       upstreamVersions,
+      presentedVersion: presented,
     });
   }
   return { steps, skipped, selected };
