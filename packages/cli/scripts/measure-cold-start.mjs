@@ -3,7 +3,7 @@
 // as a fresh process each time: what a user waits for. Not a test: figures depend on the machine.
 //
 //   node scripts/measure-cold-start.mjs [projectDir] [runs] [-- args...]
-//   node scripts/measure-cold-start.mjs ../../examples/jaffle-shop 15
+//   node scripts/measure-cold-start.mjs ../../examples/ecommerce 15
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';

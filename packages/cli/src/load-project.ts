@@ -85,7 +85,7 @@ export interface Project {
  *
  * @example
  * ```ts
- * const project = await loadProject('examples/jaffle-shop');
+ * const project = await loadProject('examples/ecommerce');
  * const result = await materialize(project.definitions, {
  *   backend: await project.target(),
  *   state: await project.state(),

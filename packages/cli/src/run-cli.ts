@@ -98,7 +98,7 @@ export function exitCodeFor(error: unknown): number {
  * @example
  * ```ts
  * let out = '';
- * const code = await runCli(['list', '--json', '--project', 'examples/jaffle-shop'], {
+ * const code = await runCli(['list', '--json', '--project', 'examples/ecommerce'], {
  *   stdout: { write: (s: string) => (out += s) },
  * });
  * const assets = JSON.parse(out);
@@ -208,6 +208,8 @@ async function loadCommand(name: string): Promise<Command> {
       return (await import('./commands/lineage-command.js')).lineageCommand;
     case 'init':
       return (await import('./commands/init-command.js')).initCommand;
+    case 'deploy':
+      return (await import('./commands/deploy-command.js')).deployCommand;
     default:
       throw new TypeError(`no implementation for verb ${name}`);
   }
