@@ -23,8 +23,9 @@ import {
   objectType,
   qualified,
   quoteIdent,
+  ensureTableWithColumns,
   type ColumnInfo,
-  type DuckDbObjectName,
+  type DuckDbTarget,
 } from './duckdb-catalog.js';
 import { isTransientDuckDbError } from './duckdb-errors.js';
 import { DuckDbSession } from './duckdb-session.js';
@@ -54,13 +55,7 @@ export interface DuckDbBackendOptions {
   config?: Record<string, string>;
 }
 
-/** A target relation: where an asset key lives, with its quoted name. */
-export interface DuckDbTarget extends DuckDbObjectName {
-  /** The asset key. */
-  key: AssetKey;
-  /** `"schema"."table"`. */
-  relation: string;
-}
+export type { DuckDbTarget } from './duckdb-catalog.js';
 
 /**
  * The DuckDB backend: builds SQL assets, ingests files and evaluates checks in an embedded
@@ -308,23 +303,6 @@ export class DuckDbBackend extends BaseBackend {
   }
 }
 
-/**
- * @internal Creates `target` with `columns` if missing, else adds the columns it lacks
- * (matched case-insensitively). Used by quarantine tables, which collect rows across schema
- * changes.
- */
-export async function ensureTableWithColumns(session: DuckDbSession, target: DuckDbTarget, columns: readonly ColumnInfo[]): Promise<void> {
-  await session.run(`create schema if not exists ${quoteIdent(target.schema)}`);
-  const existing = byName(await objectColumns(session, target.schema, target.table));
-  if (existing.size === 0) {
-    const defs = columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(', ');
-    await session.run(`create table if not exists ${target.relation} (${defs})`);
-    return;
-  }
-  for (const c of columns) {
-    if (!existing.has(c.name.toLowerCase())) await session.run(`alter table ${target.relation} add column ${quoteIdent(c.name)} ${c.type}`);
-  }
-}
 
 /**
  * Creates a DuckDB backend.

@@ -86,3 +86,29 @@ export function keyList(uniqueKey: string | readonly string[] | undefined): stri
 export function keyJoin(left: string, right: string, keys: readonly string[]): string {
   return keys.map((k) => `${left}.${quoteIdent(k)} = ${right}.${quoteIdent(k)}`).join(' and ');
 }
+
+/** A target relation: where an asset key lives, with its quoted name. */
+export interface DuckDbTarget extends DuckDbObjectName {
+  /** The asset key. */
+  key: AssetKey;
+  /** `"schema"."table"`. */
+  relation: string;
+}
+
+/**
+ * @internal Creates `target` with `columns` if missing, else adds the columns it lacks
+ * (matched case-insensitively). Used by quarantine tables, which collect rows across schema
+ * changes.
+ */
+export async function ensureTableWithColumns(session: DuckDbSession, target: DuckDbTarget, columns: readonly ColumnInfo[]): Promise<void> {
+  await session.run(`create schema if not exists ${quoteIdent(target.schema)}`);
+  const existing = byName(await objectColumns(session, target.schema, target.table));
+  if (existing.size === 0) {
+    const defs = columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(', ');
+    await session.run(`create table if not exists ${target.relation} (${defs})`);
+    return;
+  }
+  for (const c of columns) {
+    if (!existing.has(c.name.toLowerCase())) await session.run(`alter table ${target.relation} add column ${quoteIdent(c.name)} ${c.type}`);
+  }
+}

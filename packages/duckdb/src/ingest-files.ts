@@ -2,8 +2,8 @@ import { readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { BackendError, InvalidDefinitionError, isAssayError, type IngestMaterializeRequest, type MaterializeOutcome } from '@assay/core';
-import { byName, describeColumns, objectColumns, objectType, qualified, quoteIdent } from './duckdb-catalog.js';
-import { ensureTableWithColumns, type DuckDbBackend, type DuckDbTarget } from './duckdb-backend.js';
+import { byName, describeColumns, ensureTableWithColumns, objectColumns, objectType, qualified, quoteIdent, type DuckDbTarget } from './duckdb-catalog.js';
+import type { DuckDbBackend } from './duckdb-backend.js';
 import { duckDbMessage } from './duckdb-errors.js';
 import type { DuckDbSession } from './duckdb-session.js';
 
