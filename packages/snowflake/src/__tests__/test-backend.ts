@@ -1,0 +1,42 @@
+/**
+ * Test helpers: a Snowflake backend pointed at a fresh Snowflake-protocol test server, through
+ * the real snowflake-sdk driver. Not part of the build (tests only).
+ */
+import { startSnowflakeTestServer, type SnowflakeTestServer, type SnowflakeTestServerOptions } from '../test-server/index.js';
+import { SnowflakeBackend, type SnowflakeBackendOptions } from '../index.js';
+
+/**
+ * Long-running one-row query for cancellation tests. Core's default for the snowflake dialect
+ * uses GENERATOR(TIMELIMIT => 60), which the test server does not support; a huge ROWCOUNT is
+ * valid Snowflake SQL and runs long on both.
+ */
+export const LONG_RUNNING_SQL = 'select count(*) as n from table(generator(rowcount => 1000000000000))';
+
+/** Options that reach `server` with no environment or connections.toml involved. */
+export function serverOptions(server: SnowflakeTestServer, extra: SnowflakeBackendOptions = {}): SnowflakeBackendOptions {
+  const c = server.connectionOptions();
+  return {
+    account: c.account,
+    username: c.username,
+    password: c.password,
+    accessUrl: c.accessUrl,
+    database: c.database,
+    warehouse: c.warehouse,
+    connectionsFile: '/nonexistent/assay-test/connections.toml',
+    // The test server resolves temporary tables only by their bare name; transient scratch
+    // tables are valid Snowflake SQL that it runs. Drop this once it resolves qualified temporary tables.
+    scratchTables: 'transient',
+    ...extra,
+    sdkOptions: { sfRetryMaxLoginRetries: 0, ...(extra.sdkOptions ?? {}) },
+  };
+}
+
+/** A backend on a fresh server, with no SNOWFLAKE_* variables or connections.toml read. */
+export function testBackend(server: SnowflakeTestServer, extra: SnowflakeBackendOptions = {}): SnowflakeBackend {
+  return new SnowflakeBackend(serverOptions(server, extra), { env: {}, home: '/nonexistent/assay-test-home' });
+}
+
+/** Starts a test server. */
+export function startServer(options: SnowflakeTestServerOptions = {}): Promise<SnowflakeTestServer> {
+  return startSnowflakeTestServer(options);
+}
