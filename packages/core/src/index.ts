@@ -101,7 +101,7 @@ export type * from './events.js';
 
 // Backends and state
 export type * from './backend/backend.js';
-export { BaseBackend } from './backend/base-backend.js';
+export { BaseBackend, type CheckQuery } from './backend/base-backend.js';
 export { NoopBackend, type NoopBackendOptions } from './backend/noop-backend.js';
 export type { StateStore, RunRecord, MaterializationRecord, StoredCheckResult } from './state/state-store.js';
 export { MemoryStateStore } from './state/memory-state-store.js';

@@ -273,8 +273,11 @@ export class DuckDbBackend extends BaseBackend {
    * cancellation never leaves rows copied but not deleted (or deleted but not copied). Columns
    * the asset gained since the quarantine table was created are added to it.
    */
-  protected override async quarantineRows(request: CheckRequest, relation: string, check: ResolvedCheck, predicate: string): Promise<number> {
+  protected override async quarantineRows(request: CheckRequest, check: ResolvedCheck): Promise<number> {
     const target = this.target(request.assetKey);
+    const relation = target.relation;
+    // DELETE takes no alias here, so the predicate qualifies columns with the relation itself.
+    const predicate = this.failingRowPredicate(relation, check)!;
     const quarantine = this.target(`${request.assetKey}__quarantine`);
     return this.withSession(request.assetKey, request.signal, async (session) => {
       const type = await objectType(session, target.schema, target.table);

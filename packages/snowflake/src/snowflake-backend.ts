@@ -6,7 +6,6 @@ import {
   BaseBackend,
   ConfigError,
   registerSecret,
-  shortHash,
   UnsupportedError,
   type AssetKey,
   type BackendOpenOptions,
@@ -18,6 +17,7 @@ import {
   type PartitionContext,
   type RelationInfo,
   type RenderedSql,
+  type ResolvedCheck,
   type Row,
   type SqlMaterializeRequest,
   type StepRequest,
@@ -28,7 +28,7 @@ import { materializeIncremental } from './materialize-incremental.js';
 import { materializeScd2 } from './materialize-scd2.js';
 import { buildTable, buildView } from './materialize-table.js';
 import { byName, describeColumns, objectColumns, objectType, sibling, type ColumnInfo, type SnowflakeTarget } from './snowflake-catalog.js';
-import { runCheck } from './snowflake-checks.js';
+import { quarantineRows } from './snowflake-checks.js';
 import { loadSnowflakeSdk, setDriverLogSink, type SnowflakeSdkModule } from './snowflake-driver.js';
 import { isTransientSnowflakeError, toConnectError } from './snowflake-errors.js';
 import { qualifiedName, qualifiedSchema, quoteIdent, quoteStored, snowflakeObjectName } from './snowflake-names.js';
@@ -77,6 +77,8 @@ export class SnowflakeBackend extends BaseBackend {
   private logger: Logger | undefined;
   private opening: Promise<void> | undefined;
   private readonly schemas = new Map<string, Promise<void>>();
+  /** The session each in-flight `runChecks` holds, so quarantine can reuse it. */
+  private readonly checkSessions = new WeakMap<CheckRequest, SnowflakeSession>();
 
   constructor(options: SnowflakeBackendOptions = {}, environment: ResolveEnvironment = {}) {
     super();
@@ -396,17 +398,32 @@ export class SnowflakeBackend extends BaseBackend {
     return this.withSession(this.scope(request, key), (session) => writeRowsTable(this, session, target, rows));
   }
 
-  /** Evaluates declared checks on one session, in order; see {@link runCheck}. */
+  /**
+   * Evaluates declared checks in order on one session tagged with the asset (the portable
+   * check SQL of {@link BaseBackend}; identifiers follow the upper-case policy through
+   * `quoteIdent`). Quarantine runs on the same session, so a pool of one cannot deadlock.
+   */
   override async runChecks(request: CheckRequest): Promise<NamedCheckOutcome[]> {
-    const target = this.target(request.assetKey);
     return this.withSession(this.scope(request, request.assetKey), async (session) => {
-      const out: NamedCheckOutcome[] = [];
-      for (const check of request.checks) {
-        if (request.signal.aborted) break;
-        out.push(await runCheck(this, session, request, target, check));
+      this.checkSessions.set(request, session);
+      try {
+        const out: NamedCheckOutcome[] = [];
+        for (const check of request.checks) {
+          if (request.signal.aborted) break;
+          out.push(await this.evaluateCheck(request, check, async (text, params = []) => (await session.run(text, params)).rows));
+        }
+        return out;
+      } finally {
+        this.checkSessions.delete(request);
       }
-      return out;
     });
+  }
+
+  /** Moves failing rows to `<TABLE>__QUARANTINE` in one transaction on the checks' session. */
+  protected override async quarantineRows(request: CheckRequest, check: ResolvedCheck): Promise<number> {
+    const session = this.checkSessions.get(request);
+    if (!session) return this.withSession(this.scope(request, request.assetKey), (s) => quarantineRows(this, s, request, this.target(request.assetKey), check));
+    return quarantineRows(this, session, request, this.target(request.assetKey), check);
   }
 
   /**
@@ -429,18 +446,6 @@ export class SnowflakeBackend extends BaseBackend {
       const columns = await objectColumns(session, target);
       const rowCount = type === 'table' ? await session.count(`select count(*) as "N" from ${target.relation}`) : undefined;
       return { columns, rowCount, type };
-    });
-  }
-
-  /** Row count plus `max(column)` of an existing table, hashed; undefined when it does not exist. */
-  override async observeTable(key: AssetKey, column?: string): Promise<string | undefined> {
-    const target = this.target(key);
-    return this.withSession({ assetKey: key }, async (session) => {
-      if (!(await objectType(session, target))) return undefined;
-      const max = column ? `, max(${quoteIdent(column)}) as "M"` : '';
-      const [row] = await session.rows(`select count(*) as "N"${max} from ${target.relation}`);
-      const m = row?.M instanceof Date ? row.M.toISOString() : String(row?.M ?? '');
-      return shortHash(String(row?.N ?? 0), m);
     });
   }
 

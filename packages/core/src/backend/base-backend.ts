@@ -17,6 +17,26 @@ import type {
 } from './backend.js';
 
 const SAMPLE_SIZE = 5;
+/** Alias of the checked relation in check queries; row-level predicates qualify columns with it. */
+const CHECK_ALIAS = 'assay_t';
+
+/** Runs one statement of a check and returns its rows. */
+export type CheckQuery = (text: string, params?: readonly unknown[]) => Promise<Row[]>;
+
+/** The first column of the first row (`count(*)`, `max(...)`), whatever its name or case. */
+function firstValue(rows: readonly Row[]): unknown {
+  const row = rows[0];
+  return row ? Object.values(row)[0] : undefined;
+}
+
+/** A column of a row by name, ignoring case (engines upper-case unquoted aliases differently). */
+function columnOf(row: Row | undefined, name: string): unknown {
+  if (!row) return undefined;
+  if (name in row) return row[name];
+  const wanted = name.toLowerCase();
+  for (const [k, v] of Object.entries(row)) if (k.toLowerCase() === wanted) return v;
+  return undefined;
+}
 
 /**
  * Base class for backends: implements the optional parts of {@link Backend} with portable
@@ -78,14 +98,18 @@ export abstract class BaseBackend implements Backend {
 
   async observeTable(key: AssetKey, column?: string): Promise<string | undefined> {
     if (!(await this.describe(key))) return undefined;
-    const max = column ? `, max(${this.quoteIdent(column)}) as m` : '';
-    const [row] = await this.query(`select count(*) as n${max} from ${this.relation(key)}`);
-    return shortHash(String(row?.n ?? 0), String(row?.m ?? ''));
+    const max = column ? `, max(${this.quoteIdent(column)}) as assay_m` : '';
+    const [row] = await this.query(`select count(*) as assay_n${max} from ${this.relation(key)}`);
+    const m = columnOf(row, 'assay_m');
+    return shortHash(String(columnOf(row, 'assay_n') ?? 0), m instanceof Date ? m.toISOString() : String(m ?? ''));
   }
 
-  /** The predicate selecting rows that fail a row-level check, or undefined for aggregate checks. */
-  protected failingRowPredicate(relation: string, check: ResolvedCheck): string | undefined {
-    const col = (c: string) => `${relation}.${this.quoteIdent(c)}`;
+  /**
+   * The predicate selecting rows that fail a row-level check, with columns qualified by
+   * `qualifier` (a table alias or the relation itself), or undefined for aggregate checks.
+   */
+  failingRowPredicate(qualifier: string, check: ResolvedCheck): string | undefined {
+    const col = (c: string) => `${qualifier}.${this.quoteIdent(c)}`;
     switch (check.type) {
       case 'not_null':
         return `${col(check.column)} is null`;
@@ -100,27 +124,34 @@ export abstract class BaseBackend implements Backend {
     }
   }
 
+  /** Evaluates the checks in order, each statement through {@link Backend.query}. */
   async runChecks(request: CheckRequest): Promise<NamedCheckOutcome[]> {
+    const run: CheckQuery = (text, params = []) => this.query(text, params, { signal: request.signal });
     const out: NamedCheckOutcome[] = [];
     for (const check of request.checks) {
       if (request.signal.aborted) break;
-      out.push(await this.runCheck(request, check));
+      out.push(await this.evaluateCheck(request, check, run));
     }
     return out;
   }
 
-  /** Evaluates one check with portable SQL. Override for engine-specific forms. */
-  protected async runCheck(request: CheckRequest, check: ResolvedCheck): Promise<NamedCheckOutcome> {
+  /**
+   * Evaluates one check with portable SQL, running statements through `run` (a backend may
+   * bind it to one session). Row-level checks count and sample failing rows, or move them to
+   * quarantine; `unique` samples duplicated values; `row_count` and `freshness` compare one
+   * aggregate; custom SQL counts the rows it returns. Result columns are read whatever case
+   * the engine gives them.
+   */
+  protected async evaluateCheck(request: CheckRequest, check: ResolvedCheck, run: CheckQuery): Promise<NamedCheckOutcome> {
     const rel = this.relation(request.assetKey);
-    const opts = { signal: request.signal };
-    const predicate = this.failingRowPredicate(rel, check);
+    const predicate = this.failingRowPredicate(CHECK_ALIAS, check);
+    const from = `${rel} as ${CHECK_ALIAS}`;
     if (predicate !== undefined) {
-      const [row] = await this.query(`select count(*) as n from ${rel} where ${predicate}`, [], opts);
-      const failing = Number(row?.n ?? 0);
+      const failing = Number(firstValue(await run(`select count(*) as assay_n from ${from} where ${predicate}`)) ?? 0);
       if (failing === 0) return { name: check.name, passed: true, failingRows: 0 };
-      const sample = await this.query(`select * from ${rel} where ${predicate} limit ${SAMPLE_SIZE}`, [], opts);
+      const sample = await run(`select ${CHECK_ALIAS}.* from ${from} where ${predicate} limit ${SAMPLE_SIZE}`);
       if (request.quarantine) {
-        const quarantined = await this.quarantineRows(request, rel, check, predicate);
+        const quarantined = await this.quarantineRows(request, check);
         return { name: check.name, passed: true, failingRows: failing, sample, quarantinedRows: quarantined, message: `${quarantined} row(s) quarantined` };
       }
       return { name: check.name, passed: false, failingRows: failing, sample, message: `${failing} failing row(s)` };
@@ -129,21 +160,21 @@ export abstract class BaseBackend implements Backend {
       case 'unique': {
         const cols = check.columns.map((c) => this.quoteIdent(c)).join(', ');
         const dupes = `select ${cols}, count(*) as assay_count from ${rel} group by ${cols} having count(*) > 1`;
-        const [row] = await this.query(`select count(*) as k, coalesce(sum(assay_count), 0) as n from (${dupes}) d`, [], opts);
-        const keys = Number(row?.k ?? 0);
+        const [row] = await run(`select count(*) as assay_k, coalesce(sum(assay_count), 0) as assay_n from (${dupes}) as assay_d`);
+        const keys = Number(columnOf(row, 'assay_k') ?? 0);
+        const rows = Number(columnOf(row, 'assay_n') ?? 0);
         if (keys === 0) return { name: check.name, passed: true, failingRows: 0 };
-        const sample = await this.query(`${dupes} order by assay_count desc limit ${SAMPLE_SIZE}`, [], opts);
-        return { name: check.name, passed: false, failingRows: Number(row?.n ?? 0), sample, message: `${keys} duplicated value(s) over ${Number(row?.n ?? 0)} rows` };
+        const sample = await run(`${dupes} order by assay_count desc limit ${SAMPLE_SIZE}`);
+        return { name: check.name, passed: false, failingRows: rows, sample, message: `${keys} duplicated value(s) over ${rows} rows` };
       }
       case 'row_count': {
-        const [row] = await this.query(`select count(*) as n from ${rel}`, [], opts);
-        const n = Number(row?.n ?? 0);
+        const n = Number(firstValue(await run(`select count(*) as assay_n from ${rel}`)) ?? 0);
         const passed = (check.min === undefined || n >= check.min) && (check.max === undefined || n <= check.max);
         return { name: check.name, passed, failingRows: passed ? 0 : 1, metadata: { rowCount: n }, message: passed ? `${n} rows` : `${n} rows, expected ${check.min ?? '-∞'}..${check.max ?? '∞'}` };
       }
       case 'freshness': {
-        const [row] = await this.query(`select max(${this.quoteIdent(check.column)}) as m from ${rel}`, [], opts);
-        const newest = row?.m instanceof Date ? row.m : row?.m == null ? undefined : new Date(String(row.m));
+        const m = firstValue(await run(`select max(${this.quoteIdent(check.column)}) as assay_m from ${rel}`));
+        const newest = m instanceof Date ? m : m == null ? undefined : new Date(String(m));
         if (!newest || Number.isNaN(newest.getTime())) return { name: check.name, passed: false, failingRows: 1, message: `no ${check.column} values` };
         const ageSeconds = Math.round((Date.now() - newest.getTime()) / 1000);
         const passed = ageSeconds <= check.maxAgeSeconds;
@@ -151,10 +182,9 @@ export abstract class BaseBackend implements Backend {
       }
       case 'sql': {
         const rendered = renderSql(check.sql, { relation: (k) => (k === SELF_KEY ? rel : this.relation(k)), placeholder: (i) => this.placeholder(i) });
-        const [row] = await this.query(`select count(*) as n from (${rendered.text}) assay_check`, rendered.params, opts);
-        const failing = Number(row?.n ?? 0);
+        const failing = Number(firstValue(await run(`select count(*) as assay_n from (${rendered.text}) as assay_check`, rendered.params)) ?? 0);
         if (failing === 0) return { name: check.name, passed: true, failingRows: 0 };
-        const sample = await this.query(`select * from (${rendered.text}) assay_check limit ${SAMPLE_SIZE}`, rendered.params, opts);
+        const sample = await run(`select * from (${rendered.text}) as assay_check limit ${SAMPLE_SIZE}`, rendered.params);
         return { name: check.name, passed: false, failingRows: failing, sample, message: `${failing} failing row(s)` };
       }
       default:
@@ -163,20 +193,23 @@ export abstract class BaseBackend implements Backend {
   }
 
   /**
-   * Moves rows matching `predicate` from `relation` to `<relation>__quarantine` with the check
-   * name and time; returns how many moved. Override to make it atomic on engines with
-   * transactions.
+   * Moves the rows failing a row-level check from the asset to `<relation>__quarantine`, with
+   * the check name, time and run id; returns how many moved. This portable default is not
+   * atomic: backends override it to do the copy and delete in one transaction.
    */
-  protected async quarantineRows(request: CheckRequest, relation: string, check: ResolvedCheck, predicate: string): Promise<number> {
+  protected async quarantineRows(request: CheckRequest, check: ResolvedCheck): Promise<number> {
+    const relation = this.relation(request.assetKey);
+    const predicate = this.failingRowPredicate(relation, check)!;
     const q = this.relation(`${request.assetKey}__quarantine`);
+    const opts = { signal: request.signal };
     await this.query(
       `create table if not exists ${q} as select *, cast(null as varchar) as assay_check, cast(null as timestamp) as assay_quarantined_at, cast(null as varchar) as assay_run_id from ${relation} where 1 = 0`,
+      [],
+      opts,
     );
-    const [moved] = await this.query(`select count(*) as n from ${relation} where ${predicate}`);
-    await this.query(
-      `insert into ${q} select *, ${this.literal(check.name)}, current_timestamp, ${this.literal(request.runId)} from ${relation} where ${predicate}`,
-    );
-    await this.query(`delete from ${relation} where ${predicate}`);
-    return Number(moved?.n ?? 0);
+    const moved = Number(firstValue(await this.query(`select count(*) as assay_n from ${relation} where ${predicate}`, [], opts)) ?? 0);
+    await this.query(`insert into ${q} select *, ${this.literal(check.name)}, current_timestamp, ${this.literal(request.runId)} from ${relation} where ${predicate}`, [], opts);
+    await this.query(`delete from ${relation} where ${predicate}`, [], opts);
+    return moved;
   }
 }
