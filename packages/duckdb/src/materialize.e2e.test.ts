@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,7 +6,8 @@ import { asset, checks, defineAssets, ingestAsset, materialize, sql, sqlAsset, t
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { duckdb, type DuckDbBackend } from './index.js';
 
-const JAFFLE = '/work/shared/data/jaffle_shop';
+// The shared sample data sits beside the repository (../shared), as on every dev machine and in CI.
+const JAFFLE = fileURLToPath(new URL('../../../../shared/data/jaffle_shop', import.meta.url));
 
 /** jaffle_shop as bronze (raw CSV ingestion) → silver (typed) → gold (business tables), with checks. */
 function jaffle(options: { statusValues?: string[] } = {}) {

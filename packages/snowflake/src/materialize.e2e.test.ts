@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +8,8 @@ import type { SnowflakeTestServer } from './test-server/index.js';
 import { LONG_RUNNING_SQL, startServer, testBackend } from './__tests__/test-backend.js';
 import type { SnowflakeBackend } from './index.js';
 
-const JAFFLE = '/work/shared/data/jaffle_shop';
+// The shared sample data sits beside the repository (../shared), as on every dev machine and in CI.
+const JAFFLE = fileURLToPath(new URL('../../../../shared/data/jaffle_shop', import.meta.url));
 
 /** jaffle_shop as raw (CSV ingestion) → silver (typed) → gold (business tables and a compute asset), with checks. */
 function jaffle(): Definitions {
@@ -106,6 +108,27 @@ describe('materialize() on Snowflake (jaffle_shop, through snowflake-sdk and the
       { SOURCE_FILE: 'data/raw_payments.csv', N: 113 },
       { SOURCE_FILE: 'data/raw_payments_2.csv', N: 1 },
     ]);
+  });
+
+  it('with transient scratch tables, builds the same and leaves no scratch table behind', async () => {
+    const transient = testBackend(server, { scratchTables: 'transient', database: 'SCRATCH_TEST' });
+    try {
+      await backend.query('create database if not exists SCRATCH_TEST');
+      const historyStart = server.queryHistory().length;
+      for (let run = 0; run < 2; run++) {
+        const result = await materialize(jaffle(), { backend: transient, projectDir, concurrency: 2 });
+        expect(result.assets.filter((a) => a.status !== 'success').map((a) => [a.key, a.error])).toEqual([]);
+      }
+      const tables = (await transient.query('select table_name from information_schema.tables')).map((r) => String(r.TABLE_NAME));
+      expect(tables).toContain('PAYMENTS');
+      const scratch = tables.filter((t) => t.includes('__ASSAY_'));
+      // The incremental merge staged through transient scratch tables (so this is not vacuous).
+      expect(server.queryHistory().slice(historyStart).some((q) => /^create transient table .*__ASSAY_/i.test(q.sqlText))).toBe(true);
+      expect(scratch).toEqual([]);
+      expect(Number((await transient.query('select count(*) as n from silver.payments'))[0]?.N)).toBeGreaterThan(100);
+    } finally {
+      await transient.close();
+    }
   });
 
   it('aborting the run cancels the running statement in Snowflake and ends the run canceled', async () => {

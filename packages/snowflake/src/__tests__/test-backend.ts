@@ -23,9 +23,6 @@ export function serverOptions(server: SnowflakeTestServer, extra: SnowflakeBacke
     database: c.database,
     warehouse: c.warehouse,
     connectionsFile: '/nonexistent/assay-test/connections.toml',
-    // The test server resolves temporary tables only by their bare name; transient scratch
-    // tables are valid Snowflake SQL that it runs. Drop this once it resolves qualified temporary tables.
-    scratchTables: 'transient',
     ...extra,
     sdkOptions: { sfRetryMaxLoginRetries: 0, ...(extra.sdkOptions ?? {}) },
   };

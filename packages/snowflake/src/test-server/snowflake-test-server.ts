@@ -229,6 +229,8 @@ interface Session {
   inTransaction: boolean;
   closed: boolean;
   readonly queries: Set<QueryRecord>;
+  /** Temporary tables the session created (qualified DuckDB names), dropped when it closes. */
+  readonly tempTables: Set<string>;
 }
 
 interface QueryRecord {
@@ -705,6 +707,7 @@ class TestServer implements SnowflakeTestServer {
       inTransaction: false,
       closed: false,
       queries: new Set(),
+      tempTables: new Set(),
     };
     for (const [k, v] of Object.entries((data.SESSION_PARAMETERS ?? {}) as Record<string, unknown>)) session.params.set(k.toUpperCase(), String(v));
     // Like Snowflake, a login naming a database or schema that does not exist still succeeds,
@@ -788,7 +791,8 @@ class TestServer implements SnowflakeTestServer {
     this.stats.sessionsClosed++;
     for (const q of session.queries) if (q.status === 'RUNNING' || q.status === 'QUEUED') this.cancel(q, 'canceled');
     // Tokens stay known so later requests get "session gone" (390111), not "invalid token".
-    void session.queue.finally(() => {
+    void session.queue.finally(async () => {
+      for (const table of session.tempTables) await session.conn.run(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
       this.closeConnection(session.conn);
       this.sessions.delete(session);
     });
@@ -1308,6 +1312,8 @@ class TestServer implements SnowflakeTestServer {
       } else if (e.kind === 'drop-table') {
         const k = key(e.table);
         if (k) this.declared.delete(k);
+      } else if (e.kind === 'session-table') {
+        session.tempTables.add(qualifiedSql(e.table));
       } else {
         const from = key(e.from);
         const to = key(e.to);

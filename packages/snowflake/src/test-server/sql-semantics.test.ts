@@ -39,6 +39,20 @@ describe('Snowflake SQL semantics on DuckDB, through snowflake-sdk', () => {
       expect(await failure(conn, 'select * from ddl_renamed')).toMatchObject({ code: '002003' });
     });
 
+    it('reaches temporary tables by qualified name and drops them when the session ends', async () => {
+      const other = await connect(server);
+      try {
+        await rows(other, 'create temporary table "ASSAY"."PUBLIC"."TMP_Q" as select 1 as x');
+        expect(await rows(other, 'select x from "ASSAY"."PUBLIC"."TMP_Q"')).toEqual([{ X: 1 }]);
+        expect(await rows(other, 'select x from tmp_q')).toEqual([{ X: 1 }]);
+      } finally {
+        await destroy(other);
+      }
+      // Gone with its session (dropped after the session's queue drains).
+      await new Promise((r) => setTimeout(r, 100));
+      expect(await failure(conn, 'select x from "ASSAY"."PUBLIC"."TMP_Q"')).toMatchObject({ code: '002003' });
+    });
+
     it('switches schema and database on CREATE and USE; three-part names cross databases', async () => {
       await rows(conn, 'create schema staging');
       expect(await rows(conn, 'select current_database() as d, current_schema() as s')).toEqual([{ D: 'ASSAY', S: 'STAGING' }]);

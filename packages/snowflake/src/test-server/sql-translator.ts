@@ -59,7 +59,9 @@ export interface DmlStatement {
 export type DdlEffect =
   | { readonly kind: 'declare-columns'; readonly table: QualifiedName; readonly columns: readonly { column: string; type: SnowflakeTypeName }[] }
   | { readonly kind: 'drop-table'; readonly table: QualifiedName }
-  | { readonly kind: 'rename-table'; readonly from: QualifiedName; readonly to: QualifiedName };
+  | { readonly kind: 'rename-table'; readonly from: QualifiedName; readonly to: QualifiedName }
+  /** A temporary table: created in its schema (so qualified names reach it) and dropped when the session ends. */
+  | { readonly kind: 'session-table'; readonly table: QualifiedName };
 
 /** DDL run as DuckDB statements (atomically when more than one), answering with a status line. */
 export interface DdlStatement {
@@ -511,7 +513,9 @@ class StatementTranslator {
 
   private createTable(i: number, orReplace: boolean, ifNotExists: boolean, temp: boolean, label = 'Table'): DdlStatement {
     const { name: rawName, end: nameEnd } = this.x.readName(i, this.end);
-    const name = temp ? { name: rawName.name } : this.resolve(rawName, 'CREATE TABLE');
+    // Snowflake temporary tables live in a schema and are reached by qualified names, which
+    // DuckDB's temp catalog cannot give; they are made real tables the session drops at its end.
+    const name = this.resolve(rawName, 'CREATE TABLE');
     const nameSql = qualifiedSql(name);
     let j = this.next(nameEnd);
     const pre: string[] = [];
@@ -525,9 +529,9 @@ class StatementTranslator {
     // Table options (CLUSTER BY, COMMENT = ..., DATA_RETENTION_TIME_IN_DAYS = ..., COPY GRANTS)
     // have no DuckDB meaning and are skipped up to AS / LIKE / CLONE.
     const asAt = this.x.findTopLevelWord(j, this.end, new Set(['AS', 'LIKE', 'CLONE']));
-    const head = `CREATE ${orReplace ? 'OR REPLACE ' : ''}${temp ? 'TEMP ' : ''}TABLE ${ifNotExists ? 'IF NOT EXISTS ' : ''}${nameSql}`;
+    const head = `CREATE ${orReplace ? 'OR REPLACE ' : ''}TABLE ${ifNotExists ? 'IF NOT EXISTS ' : ''}${nameSql}`;
     const statements = [...pre];
-    const effects: DdlEffect[] = temp ? [] : [{ kind: 'declare-columns', table: name, columns: declared }];
+    const effects: DdlEffect[] = [{ kind: 'declare-columns', table: name, columns: declared }, ...(temp ? [{ kind: 'session-table' as const, table: name }] : [])];
     const status = `${label} ${name.name} successfully created.`;
     if (asAt < 0) {
       if (defs === undefined) throw this.x.syntax(j, 'expected a column list or AS');
