@@ -5,11 +5,7 @@
 import { startSnowflakeTestServer, type SnowflakeTestServer, type SnowflakeTestServerOptions } from '../test-server/index.js';
 import { SnowflakeBackend, type SnowflakeBackendOptions } from '../index.js';
 
-/**
- * Long-running one-row query for cancellation tests. Core's default for the snowflake dialect
- * uses GENERATOR(TIMELIMIT => 60), which the test server does not support; a huge ROWCOUNT is
- * valid Snowflake SQL and runs long on both.
- */
+/** Long-running one-row query for cancellation tests (valid Snowflake SQL that runs long on both). */
 export const LONG_RUNNING_SQL = 'select count(*) as n from table(generator(rowcount => 1000000000000))';
 
 /** Options that reach `server` with no environment or connections.toml involved. */
