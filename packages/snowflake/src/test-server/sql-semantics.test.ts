@@ -220,6 +220,12 @@ describe('Snowflake SQL semantics on DuckDB, through snowflake-sdk', () => {
       expect(r[2]).toMatchObject({ ID: 3, NAME: null });
     });
 
+    it('IS_OBJECT, IS_ARRAY and TYPEOF on VARIANT values', async () => {
+      expect(
+        await rows(conn, `select is_object(parse_json('{"a":1}')) as o, is_object(parse_json('[1]')) as o2, is_array(parse_json('[1]')) as a, typeof(parse_json('{"a":1}')) as t1, typeof(parse_json('[1]')) as t2, typeof(parse_json('"x"')) as t3, typeof(parse_json('7')) as t4`),
+      ).toEqual([{ O: true, O2: false, A: true, T1: 'OBJECT', T2: 'ARRAY', T3: 'VARCHAR', T4: 'INTEGER' }]);
+    });
+
     it('PARSE_JSON, TRY_PARSE_JSON, IFF, OBJECT_KEYS, ARRAY_SIZE', async () => {
       const [row] = await rows(
         conn,

@@ -176,7 +176,8 @@ describe('statement translation', () => {
     expect(sqlOf('create table if not exists t2 as select 1 a')).toBe(`CREATE TABLE IF NOT EXISTS "ASSAY"."PUBLIC"."T2" AS SELECT 1 AS "A"`);
     expect(sqlOf('create table t3 like t2')).toBe(`CREATE TABLE "ASSAY"."PUBLIC"."T3" AS SELECT * FROM "T2" LIMIT 0`);
     expect(sqlOf('create or replace table t4 clone db.s.t2')).toBe(`CREATE OR REPLACE TABLE "ASSAY"."PUBLIC"."T4" AS SELECT * FROM "DB"."S"."T2"`);
-    expect(sqlOf('create temporary table tmp (x int)')).toBe(`CREATE TEMP TABLE "TMP" ("X" BIGINT)`);
+    // Temporary tables become real tables in their schema (so qualified names reach them), which the session drops at its end.
+    expect(sqlOf('create temporary table tmp (x int)')).toBe(`CREATE TABLE "ASSAY"."PUBLIC"."TMP" ("X" BIGINT)`);
     expect(errorOf('create table t (x int)', { ...ctx, database: null })).toMatchObject({ snowflakeCode: '090105' });
   });
 
