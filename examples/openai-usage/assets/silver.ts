@@ -1,8 +1,8 @@
 /**
  * Silver: typed, flattened tables over the raw JSON (the seed's silver Dynamic Tables).
  *
- * SQL is given per dialect (`{ duckdb: sql`...` }`), so a Snowflake variant written with
- * `raw:choices`, `LATERAL FLATTEN` and `TRY_PARSE_JSON` can be added next to each one later.
+ * SQL is given per dialect: `snowflake` is the seed's own idiom (`raw:choices` on VARIANT,
+ * `LATERAL FLATTEN`, `TRY_PARSE_JSON`, `OBJECT_KEYS`), `duckdb` its translation.
  * The DuckDB translation: `raw:a.b::string` → `raw->>'$.a.b'`,
  * `LATERAL FLATTEN(x)` → `unnest(cast(x as json[]))` (OUTER → `left join lateral ... on true`),
  * `TRY_PARSE_JSON` → `try_cast(... as json)`, `OBJECT_KEYS` → `json_keys`,
@@ -60,6 +60,31 @@ export const completions = sqlAsset({
       r.loaded_at
     from ${rawChatCompletions} as r,
       unnest(cast(r.raw->'$.choices' as json[])) as c(value)`,
+  snowflake: sql`
+    select
+      r.raw:id::string as completion_id,
+      c.value:index::int as choice_index,
+      r.raw:model::string as model,
+      to_timestamp_ntz(r.raw:created::number) as created_at,
+      c.value:finish_reason::string as finish_reason,
+      c.value:message.content::string as content,
+      c.value:message.refusal::string as refusal,
+      c.value:message.refusal::string is not null as is_refusal,
+      coalesce(array_size(c.value:message.tool_calls), 0) > 0 as has_tool_calls,
+      coalesce(is_object(try_parse_json(c.value:message.content::string)), false) as is_structured_output,
+      length(c.value:message.content::string) as content_length,
+      r.raw:usage.prompt_tokens::int as prompt_tokens,
+      r.raw:usage.completion_tokens::int as completion_tokens,
+      r.raw:usage.total_tokens::int as total_tokens,
+      r.raw:usage.prompt_tokens_details.cached_tokens::int as cached_tokens,
+      round(r.raw:usage.prompt_tokens_details.cached_tokens::int / nullif(r.raw:usage.prompt_tokens::int, 0), 4) as cache_hit_ratio,
+      r.raw:usage.completion_tokens_details.reasoning_tokens::int as reasoning_tokens,
+      r.raw:service_tier::string as service_tier,
+      r.raw:system_fingerprint::string as system_fingerprint,
+      r.source_file,
+      r.loaded_at
+    from ${rawChatCompletions} as r,
+      lateral flatten(input => r.raw:choices) as c`,
 });
 
 /**
@@ -77,9 +102,10 @@ export const toolCalls = sqlAsset({
     checks.unique('tool_call_id'),
     checks.expression('argument_count is not null or arguments_parsed is null', { name: 'parsed_arguments_are_counted' }),
     // Truncated arguments happen; more than 5% of them means a prompt or max_tokens problem.
+    // COUNT_IF: one spelling both engines accept (Snowflake has no FILTER clause).
     checks.sql('unparseable_arguments_below_5_pct', sql`
-      select count(*) filter (where arguments_parsed is null) as unparseable, count(*) as calls
-      from ${self} having count(*) filter (where arguments_parsed is null) > 0.05 * count(*)`, { severity: 'warn' }),
+      select count_if(arguments_parsed is null) as unparseable, count(*) as calls
+      from ${self} having count_if(arguments_parsed is null) > 0.05 * count(*)`, { severity: 'warn' }),
   ],
 })({
   duckdb: sql`
@@ -103,6 +129,27 @@ export const toolCalls = sqlAsset({
     from ${rawChatCompletions} as r,
       unnest(cast(r.raw->'$.choices' as json[])) as c(value),
       unnest(cast(c.value->'$.message.tool_calls' as json[])) with ordinality as t(value, ordinality)`,
+  snowflake: sql`
+    select
+      r.raw:id::string as completion_id,
+      c.value:index::int as choice_index,
+      t.index::int as tool_call_index,
+      t.value:id::string as tool_call_id,
+      t.value:type::string as tool_type,
+      r.raw:model::string as model,
+      to_timestamp_ntz(r.raw:created::number) as created_at,
+      t.value:function.name::string as function_name,
+      t.value:function.arguments::string as arguments_json,
+      try_parse_json(t.value:function.arguments::string) as arguments_parsed,
+      case when is_object(try_parse_json(t.value:function.arguments::string))
+           then array_size(object_keys(try_parse_json(t.value:function.arguments::string))) end as argument_count,
+      c.value:finish_reason::string as finish_reason,
+      r.raw:usage.total_tokens::int as total_tokens,
+      r.source_file,
+      r.loaded_at
+    from ${rawChatCompletions} as r,
+      lateral flatten(input => r.raw:choices) as c,
+      lateral flatten(input => c.value:message.tool_calls) as t`,
 });
 
 /**
@@ -153,6 +200,36 @@ export const batchOutcomes = sqlAsset({
       r.loaded_at
     from ${rawBatchOutputs} as r
       left join lateral (select unnest(cast(r.raw->'$.response.body.choices' as json[])) as value) as c on true`,
+  snowflake: sql`
+    select
+      r.raw:id::string as batch_request_id,
+      r.raw:custom_id::string as custom_id,
+      regexp_substr(split_part(r.source_file, '/', -1), '^batch_[0-9A-Za-z]+') as batch_id,
+      r.raw:response.status_code::int as status_code,
+      r.raw:response.request_id::string as request_id,
+      r.raw:response.body.id::string as completion_id,
+      r.raw:response.body.model::string as model,
+      to_timestamp_ntz(r.raw:response.body.created::number) as created_at,
+      c.value:index::int as choice_index,
+      case
+        when r.raw:error.code::string is not null or r.raw:error.message::string is not null then 'API_ERROR'
+        when (r.raw:response.status_code::int is distinct from 200) then 'HTTP_ERROR'
+        when c.value:message.refusal::string is not null then 'REFUSAL'
+        else 'SUCCESS'
+      end as outcome,
+      c.value:message.content::string as content,
+      try_parse_json(c.value:message.content::string) as content_parsed,
+      c.value:message.refusal::string as refusal,
+      c.value:finish_reason::string as finish_reason,
+      coalesce(r.raw:error.code::string, r.raw:response.body.error.code::string, r.raw:response.body.error.type::string) as error_code,
+      coalesce(r.raw:error.message::string, r.raw:response.body.error.message::string) as error_message,
+      r.raw:response.body.usage.prompt_tokens::int as prompt_tokens,
+      r.raw:response.body.usage.completion_tokens::int as completion_tokens,
+      r.raw:response.body.usage.total_tokens::int as total_tokens,
+      r.source_file,
+      r.loaded_at
+    from ${rawBatchOutputs} as r,
+      lateral flatten(input => r.raw:response.body.choices, outer => true) as c`,
 });
 
 /**
@@ -192,4 +269,24 @@ export const usageFlat = sqlAsset({
       r.loaded_at
     from ${rawUsageBuckets} as r,
       unnest(cast(r.raw->'$.results' as json[])) as x(value)`,
+  snowflake: sql`
+    select
+      to_timestamp_ntz(r.raw:start_time::number) as bucket_start,
+      to_timestamp_ntz(r.raw:end_time::number) as bucket_end,
+      to_date(date_trunc('day', to_timestamp_ntz(r.raw:start_time::number))) as bucket_date,
+      x.value:model::string as model,
+      x.value:project_id::string as project_id,
+      x.value:api_key_id::string as api_key_id,
+      x.value:user_id::string as user_id,
+      x.value:batch::boolean as is_batch,
+      x.value:input_tokens::bigint as input_tokens,
+      x.value:output_tokens::bigint as output_tokens,
+      x.value:input_cached_tokens::bigint as input_cached_tokens,
+      x.value:input_audio_tokens::bigint as input_audio_tokens,
+      x.value:output_audio_tokens::bigint as output_audio_tokens,
+      x.value:num_model_requests::bigint as num_model_requests,
+      r.source_file,
+      r.loaded_at
+    from ${rawUsageBuckets} as r,
+      lateral flatten(input => r.raw:results) as x`,
 });

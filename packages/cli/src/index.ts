@@ -12,3 +12,5 @@ export type { PlanJson } from './commands/plan-command.js';
 export type { MaterializeJson } from './commands/materialize-command.js';
 export type { AssetStatusJson } from './commands/status-command.js';
 export type { RunHistoryJson, AssetHistoryJson } from './commands/history-command.js';
+export type { DeployJson } from './commands/deploy-command.js';
+export type { DynamicTableStatusJson } from './commands/dynamic-table-status.js';

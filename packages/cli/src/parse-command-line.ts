@@ -145,6 +145,30 @@ export const VERBS: readonly VerbSpec[] = [
     examples: ['assets lineage --format mermaid', 'assets lineage -f dot -o lineage.dot && dot -Tsvg lineage.dot > lineage.svg', 'assets lineage -f openlineage -s "gold*"'],
   },
   {
+    name: 'deploy',
+    summary: 'Deploy SQL assets to a Snowflake target as Dynamic Tables',
+    maxArgs: 0,
+    project: true,
+    description:
+      'Compiles the selected SQL assets to CREATE OR REPLACE DYNAMIC TABLE statements for a Snowflake target, so Snowflake schedules the refreshes: leaves get their freshness target as TARGET_LAG, intermediates DOWNSTREAM. Runs them upstream first and stops at the first failure, printing what was created and the DROP statements that undo it. --dry-run prints the DDL and its compensation without connecting.',
+    options: {
+      select: selectOption,
+      exclude: excludeOption,
+      warehouse: { type: 'string', value: '<name>', description: "Warehouse that runs the refreshes (default: the target's warehouse)" },
+      'refresh-mode': { type: 'string', value: '<mode>', description: 'AUTO, INCREMENTAL or FULL for every table (default: INCREMENTAL for incremental assets, else AUTO)' },
+      initialize: { type: 'string', value: '<when>', description: 'ON_CREATE or ON_SCHEDULE (default: Snowflake\'s, ON_CREATE)' },
+      'default-lag': { type: 'string', value: '<lag>', description: "Target lag for leaves without a time freshness target, e.g. '1 hour' (default: such a leaf is an error)" },
+      'dry-run': { type: 'boolean', description: 'Print the DDL and its compensation as a SQL script; connect to nothing' },
+      json: jsonOption,
+    },
+    examples: [
+      'assets deploy --target prod --dry-run',
+      'assets deploy --target prod -s "group:silver or group:gold"',
+      "assets deploy --target prod --warehouse TRANSFORM_WH --default-lag '1 hour'",
+      'assets deploy --target prod --dry-run > deploy.sql',
+    ],
+  },
+  {
     name: 'init',
     summary: 'Create a runnable example project (DuckDB, jaffle_shop data)',
     args: '[dir]',
@@ -239,7 +263,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
   if (typeof format === 'string' && !['json', 'mermaid', 'dot', 'openlineage'].includes(format)) {
     return { kind: 'error', verb, message: `Unknown lineage format "${format}".`, hint: 'Use --format json, mermaid, dot or openlineage.' };
   }
-  for (const name of ['select', 'exclude', 'target', 'project', 'partition', 'output'] as const) {
+  for (const name of ['select', 'exclude', 'target', 'project', 'partition', 'output', 'warehouse', 'refresh-mode', 'initialize', 'default-lag'] as const) {
     if (values[name] === '') return { kind: 'error', verb, message: `--${name} needs a non-empty value.` };
   }
   return { kind: 'run', verb, values, positionals: parsed.positionals };

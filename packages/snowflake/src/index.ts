@@ -22,3 +22,4 @@ export { isTransientSnowflakeError } from './snowflake-errors.js';
 export { SCD2_COLUMNS } from './materialize-scd2.js';
 export { INGEST_STAGE, LOAD_HISTORY } from './ingest-files.js';
 export { SYSTEM_SCHEMA } from './snowflake-names.js';
+export * from './deploy/index.js';

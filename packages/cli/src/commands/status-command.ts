@@ -1,6 +1,7 @@
 import { selectAssets, type MaterializationRecord, type StoredCheckResult } from '@assay/core';
 import { formatDuration, formatRows, formatTable, formatTime } from '../render/format-table.js';
 import type { CommandContext } from '../run-cli.js';
+import { readDynamicTables, type DynamicTableStatusJson } from './dynamic-table-status.js';
 import { planFor } from './plan-command.js';
 import { printJson, selectionOptions } from './selection-options.js';
 
@@ -23,6 +24,11 @@ export interface AssetStatusJson {
   freshness: { targetLag: string; ageSeconds: number | null; fresh: boolean } | null;
   /** The latest result of each check. */
   checks: { name: string; passed: boolean; severity: 'warn' | 'error'; at: string; message: string | null }[];
+  /**
+   * Only on a Snowflake target: the asset's dynamic table (`assets deploy`), or null when it is
+   * not one. Its freshness is then measured from the table's data timestamp.
+   */
+  dynamicTable?: DynamicTableStatusJson | null;
 }
 
 /** `assets status`: per asset, last materialization, data version, staleness, freshness and checks. */
@@ -37,6 +43,7 @@ export async function statusCommand(ctx: CommandContext): Promise<number> {
     state.latestMaterializations(keys),
     state.latestCheckResults(keys),
   ]);
+  const dynamic = await readDynamicTables(project, keys);
   const staleReasons = new Map(stalePlan.steps.map((s) => [s.key, s.reason]));
   const latest = new Map<string, MaterializationRecord>();
   for (const m of materializations) {
@@ -54,8 +61,11 @@ export async function statusCommand(ctx: CommandContext): Promise<number> {
     const def = defs.get(key);
     const m = latest.get(key);
     const lagSeconds = def.freshness ? parseLag(def.freshness.targetLag) : undefined;
-    const ageSeconds = m ? Math.max(0, Math.round((now - Date.parse(m.createdAt)) / 1000)) : null;
-    return {
+    const dt = dynamic?.byKey?.get(key);
+    // Snowflake refreshes a dynamic table itself: its data timestamp, not Assay's runs, says how fresh it is.
+    const freshAt = dt?.dataTimestamp ?? m?.createdAt;
+    const ageSeconds = freshAt ? Math.max(0, Math.round((now - Date.parse(freshAt)) / 1000)) : null;
+    const status: AssetStatusJson = {
       key,
       group: def.group,
       kind: def.kind,
@@ -72,13 +82,16 @@ export async function statusCommand(ctx: CommandContext): Promise<number> {
         .sort((a, b) => a.name.localeCompare(b.name))
         .map((c) => ({ name: c.name, passed: c.passed, severity: c.severity, at: c.createdAt, message: c.message ?? null })),
     };
+    if (dynamic?.byKey) status.dynamicTable = dt ?? null;
+    return status;
   });
 
+  const s = ctx.style;
+  for (const note of dynamic?.notes ?? []) ctx.printError(`${s.yellow('note')}: ${note}`);
   if (ctx.json) {
     printJson(ctx, statuses);
     return 0;
   }
-  const s = ctx.style;
   const rows = statuses.map((a) => {
     const failing = a.checks.filter((c) => !c.passed);
     const checks =
@@ -96,15 +109,33 @@ export async function statusCommand(ctx: CommandContext): Promise<number> {
       s.bold(a.key),
       a.lastMaterialization ? formatTime(a.lastMaterialization.at) : s.yellow('never'),
       a.lastMaterialization ? formatRows(a.lastMaterialization.rowCount) : s.gray('-'),
-      a.stale ? s.yellow(`stale: ${a.staleReason}`) : s.green('up to date'),
+      // Snowflake refreshes a dynamic table; Assay's own run history does not apply to it.
+      a.dynamicTable ? s.cyan('dynamic table') : a.stale ? s.yellow(`stale: ${a.staleReason}`) : s.green('up to date'),
       freshness,
       checks,
+      ...(dynamic?.byKey ? [describeDynamicTable(ctx, a.dynamicTable ?? null)] : []),
     ];
   });
-  for (const line of formatTable(['ASSET', 'LAST MATERIALIZED (UTC)', 'ROWS', 'STATE', 'FRESHNESS', 'CHECKS'].map((h) => s.gray(h)), rows, ['left', 'left', 'right'])) ctx.print(line);
+  const header = ['ASSET', 'LAST MATERIALIZED (UTC)', 'ROWS', 'STATE', 'FRESHNESS', 'CHECKS', ...(dynamic?.byKey ? ['DYNAMIC TABLE'] : [])];
+  for (const line of formatTable(header.map((h) => s.gray(h)), rows, ['left', 'left', 'right'])) ctx.print(line);
   const staleCount = statuses.filter((a) => a.stale).length;
   ctx.print(s.gray(`${statuses.length} asset(s), ${staleCount} stale`));
   return 0;
+}
+
+/** The DYNAMIC TABLE column: scheduling state, lag, and the latest refresh when known. */
+function describeDynamicTable(ctx: CommandContext, dt: DynamicTableStatusJson | null): string {
+  const s = ctx.style;
+  if (!dt) return s.gray('-');
+  const parts = [dt.schedulingState === 'SUSPENDED' ? s.yellow('suspended') : 'running', dt.targetLag ? `lag ${dt.targetLag}` : '', dt.refreshMode ?? ''];
+  const last = dt.lastRefresh;
+  if (last) {
+    const state = last.state === 'SUCCEEDED' ? s.green : last.state === 'FAILED' || last.state === 'UPSTREAM_FAILED' ? s.red : s.yellow;
+    parts.push(`last refresh ${state(last.state)}${last.action ? ` (${last.action})` : ''}${last.endedAt ?? last.startedAt ? ` ${formatTime(last.endedAt ?? last.startedAt ?? undefined)}` : ''}${last.message ? `: ${last.message}` : ''}`);
+  } else if (dt.dataTimestamp) {
+    parts.push(`data as of ${formatTime(dt.dataTimestamp)}`);
+  }
+  return parts.filter(Boolean).join(', ');
 }
 
 const UNITS: Record<string, number> = { second: 1, minute: 60, hour: 3600, day: 86400, week: 604800 };
