@@ -101,7 +101,34 @@ export type * from './events.js';
 
 // Backends and state
 export type * from './backend/backend.js';
-export { BaseBackend, type CheckQuery } from './backend/base-backend.js';
+export { BaseBackend, assertQuarantinable, type CheckQuery } from './backend/base-backend.js';
+// The toolkit a backend builds on, next to BaseBackend.
+export { ResourcePool, type ResourcePoolOptions, type AcquireOptions } from './backend/resource-pool.js';
+export { inlineParams, placeholderOffsets, asSubquery, type SqlSyntax } from './backend/inline-params.js';
+export { inferColumnKinds, columnKindOf, widenColumnKind, type ColumnKind, type InferColumnKindsOptions } from './backend/infer-column-kinds.js';
+export { keyList, keyJoin, assertUniqueKey, type UniqueKeyAssertion } from './backend/unique-key.js';
+export {
+  buildOutcome,
+  fullRebuildCounts,
+  schemaChangeMetadata,
+  materializeWith,
+  type BuiltRelation,
+  type SchemaChange,
+  type MaterializationStrategies,
+} from './backend/materialize-outcome.js';
+export { isEmptyColumnDiff, describeColumnDiff, columnDiffNames, schemaChangeError, type ColumnDiff } from './backend/column-diff.js';
+export { canceledError } from './backend/canceled-error.js';
+export { isTransientError } from './backend/is-transient-error.js';
+export { jsonErrorOffset } from './backend/json-error-offset.js';
+export {
+  filesToLoad,
+  malformedRecordError,
+  fileLoadOutcome,
+  nothingToLoadOutcome,
+  type LoadedFileVersion,
+  type MalformedRecord,
+  type FileLoad,
+} from './backend/files-to-load.js';
 export { NoopBackend, type NoopBackendOptions } from './backend/noop-backend.js';
 export type { StateStore, RunRecord, MaterializationRecord, StoredCheckResult } from './state/state-store.js';
 export { MemoryStateStore } from './state/memory-state-store.js';

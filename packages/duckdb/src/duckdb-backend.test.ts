@@ -2,12 +2,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { checks, ingestAsset, raw, silentLogger, sql, sqlAsset, type SqlAssetDefinition, type SqlAssetSpec } from '@assay/core';
+import { checks, ingestAsset, inlineParams, raw, silentLogger, sql, sqlAsset, type SqlAssetDefinition, type SqlAssetSpec } from '@assay/core';
 import { buildCheckRequest, buildIngestRequest, buildSqlRequest, buildStepRequest } from '@assay/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorPosition, isTransientDuckDbError, toSqlError } from './duckdb-errors.js';
 import { duckdb, duckDbObjectName, type DuckDbBackend } from './index.js';
-import { inlineParams } from './sql-text.js';
 import { inferColumns } from './write-rows.js';
 
 async function failure(promise: Promise<unknown>): Promise<{ code?: string; message: string; assetKey?: string; position?: number; sql?: string; hint?: string }> {

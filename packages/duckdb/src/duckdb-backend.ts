@@ -1,8 +1,10 @@
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import {
+  assertQuarantinable,
   BackendError,
   BaseBackend,
-  UnsupportedError,
+  buildOutcome,
+  materializeWith,
   type AssetKey,
   type BackendOpenOptions,
   type CheckRequest,
@@ -16,7 +18,6 @@ import {
 } from '@assay/core';
 import { ConnectionPool } from './connection-pool.js';
 import {
-  byName,
   describeColumns,
   duckDbObjectName,
   objectColumns,
@@ -136,7 +137,8 @@ export class DuckDbBackend extends BaseBackend {
   }
 
   private release(): void {
-    this.pool?.close();
+    // Connections close synchronously inside close(), before the database below.
+    void this.pool?.close();
     this.pool = undefined;
     try {
       closeDatabase(this.instance);
@@ -164,7 +166,7 @@ export class DuckDbBackend extends BaseBackend {
   /** @internal Runs `work` on a pooled connection bound to one asset and signal. */
   async withSession<T>(assetKey: string | undefined, signal: AbortSignal | undefined, work: (session: DuckDbSession) => Promise<T>): Promise<T> {
     if (!this.pool) await this.open({ concurrency: 1 });
-    return this.pool!.use((c) => work(new DuckDbSession(c, assetKey, signal)), signal, assetKey);
+    return this.pool!.use((c) => work(new DuckDbSession(c, assetKey, signal)), { signal, assetKey });
   }
 
   /**
@@ -207,26 +209,20 @@ export class DuckDbBackend extends BaseBackend {
   async materializeSql(request: SqlMaterializeRequest): Promise<MaterializeOutcome> {
     const { asset } = request;
     const target = this.target(asset.key);
-    return this.withSession(asset.key, request.signal, async (session) => {
-      switch (asset.materialize) {
-        case 'view': {
+    return this.withSession(asset.key, request.signal, (session) =>
+      materializeWith(this.name, asset, {
+        view: async () => {
           await buildView(this, session, target, request.sql);
-          const columns = await objectColumns(session, target.schema, target.table);
-          return { metadata: { columns, relation: target.relation, materialization: 'view' } };
-        }
-        case 'table': {
+          return buildOutcome({ relation: target.relation, columns: await objectColumns(session, target.schema, target.table) }, 'view');
+        },
+        table: async () => {
           await buildTable(this, session, target, request.sql);
-          const facts = await this.tableFacts(session, target);
-          return { rowCount: facts.rowCount, metadata: { columns: facts.columns, relation: target.relation, materialization: 'table' } };
-        }
-        case 'incremental':
-          return materializeIncremental(this, session, target, request);
-        case 'scd2':
-          return materializeScd2(this, session, target, request);
-        default:
-          throw new UnsupportedError(`The duckdb backend cannot materialize "${String(asset.materialize)}"`, { assetKey: asset.key });
-      }
-    });
+          return buildOutcome({ relation: target.relation, ...(await this.tableFacts(session, target)) }, 'table');
+        },
+        incremental: () => materializeIncremental(this, session, target, request),
+        scd2: () => materializeScd2(this, session, target, request),
+      }),
+    );
   }
 
   /** Loads the asset's new (or changed) files; see {@link ingestFiles}. */
@@ -280,13 +276,7 @@ export class DuckDbBackend extends BaseBackend {
     const predicate = this.failingRowPredicate(relation, check)!;
     const quarantine = this.target(`${request.assetKey}__quarantine`);
     return this.withSession(request.assetKey, request.signal, async (session) => {
-      const type = await objectType(session, target.schema, target.table);
-      if (type !== 'table') {
-        throw new UnsupportedError(`Asset "${request.assetKey}" is a ${type ?? 'missing relation'}; only tables can quarantine rows`, {
-          assetKey: request.assetKey,
-          hint: 'Materialize the asset as a table (or incremental) to quarantine failing rows.',
-        });
-      }
+      assertQuarantinable(request.assetKey, await objectType(session, target.schema, target.table));
       return session.transaction(async () => {
         const source = await describeColumns(session, relation);
         const extra: ColumnInfo[] = [

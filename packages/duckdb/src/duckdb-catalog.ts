@@ -76,17 +76,6 @@ export function byName(columns: readonly ColumnInfo[]): Map<string, ColumnInfo> 
   return new Map(columns.map((c) => [c.name.toLowerCase(), c]));
 }
 
-/** Key column(s) of an incremental or SCD2 option as a list. */
-export function keyList(uniqueKey: string | readonly string[] | undefined): string[] {
-  if (uniqueKey === undefined) return [];
-  return typeof uniqueKey === 'string' ? [uniqueKey] : [...uniqueKey];
-}
-
-/** `a."k1" = b."k1" and a."k2" = b."k2"`. */
-export function keyJoin(left: string, right: string, keys: readonly string[]): string {
-  return keys.map((k) => `${left}.${quoteIdent(k)} = ${right}.${quoteIdent(k)}`).join(' and ');
-}
-
 /** A target relation: where an asset key lives, with its quoted name. */
 export interface DuckDbTarget extends DuckDbObjectName {
   /** The asset key. */

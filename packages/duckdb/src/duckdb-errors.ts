@@ -1,4 +1,4 @@
-import { CanceledError, isAssayError, SqlError, type AssayError } from '@assay/core';
+import { isAssayError, isTransientError, SqlError, type AssayError } from '@assay/core';
 
 /** DuckDB error classes whose retry can never succeed: the statement itself is wrong. */
 const FATAL_PREFIX = /^(Parser|Catalog|Binder|Conversion|Constraint|Invalid Input|Not implemented|Permission|Dependency|Syntax|Invalid type|Out of Range|Serialization|Sequence|Invalid Configuration|Missing Extension|Parameter Not (Allowed|Resolved)) Error/i;
@@ -21,14 +21,10 @@ export function duckDbMessage(error: unknown): string {
  * binder, conversion and constraint errors are never transient.
  */
 export function isTransientDuckDbError(error: unknown): boolean {
-  if (isAssayError(error)) {
-    if (error.transient) return true;
-    if (error.code !== 'ASSAY_SQL' && error.code !== 'ASSAY_BACKEND') return false;
-    return error.cause !== undefined && isTransientDuckDbError(error.cause);
-  }
-  const message = duckDbMessage(error);
-  if (FATAL_PREFIX.test(message)) return false;
-  return TRANSIENT.test(message);
+  return isTransientError(error, (cause) => {
+    const message = duckDbMessage(cause);
+    return !FATAL_PREFIX.test(message) && TRANSIENT.test(message);
+  });
 }
 
 /**
@@ -78,13 +74,5 @@ export function toSqlError(error: unknown, sql: string, assetKey?: string): Assa
     ...(position === undefined ? {} : { position }),
     ...(hint === undefined ? {} : { hint }),
     transient: isTransientDuckDbError(error),
-  });
-}
-
-/** The error to throw once a statement stopped because `signal` aborted. */
-export function canceledError(assetKey: string | undefined, cause?: unknown): CanceledError {
-  return new CanceledError(assetKey ? `Asset "${assetKey}" canceled` : 'Query canceled', {
-    ...(assetKey === undefined ? {} : { assetKey }),
-    ...(cause === undefined ? {} : { cause }),
   });
 }

@@ -1,6 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { Row } from '@assay/core';
-import { canceledError, toSqlError } from './duckdb-errors.js';
+import { canceledError, type Row } from '@assay/core';
+import { toSqlError } from './duckdb-errors.js';
 import { readRows, toParam } from './duckdb-values.js';
 
 /** What one statement returned. */

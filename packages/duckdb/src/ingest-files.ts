@@ -1,7 +1,18 @@
 import { readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { BackendError, InvalidDefinitionError, isAssayError, type IngestMaterializeRequest, type MaterializeOutcome } from '@assay/core';
+import {
+  fileLoadOutcome,
+  filesToLoad,
+  InvalidDefinitionError,
+  isAssayError,
+  jsonErrorOffset,
+  malformedRecordError,
+  nothingToLoadOutcome,
+  type IngestMaterializeRequest,
+  type MalformedRecord,
+  type MaterializeOutcome,
+} from '@assay/core';
 import { byName, describeColumns, ensureTableWithColumns, objectColumns, objectType, qualified, quoteIdent, type DuckDbTarget } from './duckdb-catalog.js';
 import type { DuckDbBackend } from './duckdb-backend.js';
 import { duckDbMessage } from './duckdb-errors.js';
@@ -20,15 +31,6 @@ interface FoundFile {
   name: string;
   size: number;
   mtime: Date;
-  /** Loaded before with another size or modification time. */
-  changed: boolean;
-}
-
-/** A record that could not be read. */
-interface Malformed {
-  line: number | null;
-  text: string | null;
-  error: string;
 }
 
 /** Most of a whole malformed file kept in quarantine; the rest is cut. */
@@ -76,16 +78,11 @@ export async function ingestFiles(backend: DuckDbBackend, session: DuckDbSession
       history.set(String(row.file_path), { size: Number(row.file_size), mtime: row.file_mtime instanceof Date ? row.file_mtime.getTime() : NaN });
     }
   }
-  const pending = found.filter((f) => {
-    const seen = history.get(f.name);
-    if (!seen) return true;
-    f.changed = seen.size !== f.size || seen.mtime !== f.mtime.getTime();
-    return f.changed;
-  });
+  const pending = filesToLoad(found, history);
   if (pending.length === 0 && !request.fullRefresh) {
     const exists = (await objectType(session, target.schema, target.table)) === 'table';
     const rowCount = exists ? await session.count(`select count(*) from ${target.relation}`) : 0;
-    return { rowCount, metadata: { relation: target.relation, filesLoaded: 0, filesReloaded: 0, rowsLoaded: 0, malformedRows: 0, filesMatched: found.length } };
+    return nothingToLoadOutcome(target.relation, rowCount, found.length);
   }
 
   const quarantine = backend.target(`${target.key}__quarantine`);
@@ -97,14 +94,7 @@ export async function ingestFiles(backend: DuckDbBackend, session: DuckDbSession
     for (const file of pending) {
       session.throwIfCanceled();
       const result = await stageFile(session, file, spec, loadedAt);
-      if (result.malformed.length > 0 && spec.onError !== 'quarantine') {
-        const first = result.malformed[0]!;
-        throw new BackendError(
-          `Asset "${target.key}": malformed record in ${file.name}${first.line === null ? '' : ` at line ${first.line}`}: ${first.error}` +
-            (result.malformed.length > 1 ? ` (and ${result.malformed.length - 1} more)` : ''),
-          { code: 'ASSAY_INGEST', assetKey: target.key, hint: 'Fix the file, or set onError: "quarantine" to load the valid records and keep the rest in <table>__quarantine.' },
-        );
-      }
+      if (result.malformed.length > 0 && spec.onError !== 'quarantine') throw malformedRecordError(target.key, file.name, result.malformed);
       for (const m of result.malformed) {
         await session.run(`insert into ${MALFORMED} values (?, ?, ?, ?)`, [file.name, m.line, m.text, m.error]);
       }
@@ -163,23 +153,18 @@ export async function ingestFiles(backend: DuckDbBackend, session: DuckDbSession
     const exists = (await objectType(session, target.schema, target.table)) === 'table';
     const rowCount = exists ? await session.count(`select count(*) from ${target.relation}`) : 0;
     const columns = exists ? await objectColumns(session, target.schema, target.table) : [];
-    const rowsLoaded = [...perFile.values()].reduce((n, c) => n + c.rows, 0);
-    return {
+    return fileLoadOutcome({
+      relation: target.relation,
       rowCount,
-      metadata: {
-        relation: target.relation,
-        columns,
-        filesLoaded: pending.length,
-        filesReloaded: pending.filter((p) => p.changed).length,
-        filesMatched: found.length,
-        files: pending.slice(0, 100).map((p) => p.name),
-        rowsLoaded,
-        malformedRows: outcome.quarantined,
-        ...(outcome.quarantined > 0 ? { quarantine: quarantine.relation } : {}),
-        ...(outcome.addedColumns.length > 0 ? { schemaChange: { added: outcome.addedColumns, removed: [], changed: [] } } : {}),
-        fullRefresh: request.fullRefresh,
-      },
-    };
+      columns,
+      filesMatched: found.length,
+      loaded: pending,
+      rowsLoaded: [...perFile.values()].reduce((n, c) => n + c.rows, 0),
+      malformedRows: outcome.quarantined,
+      quarantine: quarantine.relation,
+      addedColumns: outcome.addedColumns,
+      fullRefresh: request.fullRefresh,
+    });
   } finally {
     await dropStaging(session);
   }
@@ -218,7 +203,7 @@ async function findFiles(session: DuckDbSession, projectDir: string, patterns: r
       if (!info.isFile()) continue;
       const rel = relative(projectDir, absolute);
       const name = rel.startsWith('..') || isAbsolute(rel) ? absolute : rel.split(sep).join('/');
-      out.push({ absolute, name, size: info.size, mtime: new Date(Math.trunc(info.mtimeMs)), changed: false });
+      out.push({ absolute, name, size: info.size, mtime: new Date(Math.trunc(info.mtimeMs)) });
     }
   }
   return out.sort((a, b) => a.name.localeCompare(b.name));
@@ -247,7 +232,7 @@ async function stageFile(
   file: FoundFile,
   spec: IngestMaterializeRequest['asset']['ingest'],
   loadedAt: Date,
-): Promise<{ rows: number; malformed: Malformed[]; staged: boolean }> {
+): Promise<{ rows: number; malformed: MalformedRecord[]; staged: boolean }> {
   const opts = readerParams(spec.readerOptions, session.assetKey ?? '');
   const meta = `? as source_file, ? as loaded_at`;
   const metaParams = [file.name, loadedAt];
@@ -256,7 +241,7 @@ async function stageFile(
     await session.run(`create temp table "assay_ingest_file" as ${select}`, params);
     return session.count(`select count(*) from ${FILE}`);
   };
-  const wholeFile = async (error: unknown): Promise<{ rows: number; malformed: Malformed[]; staged: boolean }> => {
+  const wholeFile = async (error: unknown): Promise<{ rows: number; malformed: MalformedRecord[]; staged: boolean }> => {
     if (!isMalformedFileError(error)) throw error;
     await session.bestEffort(`drop table if exists ${FILE}`);
     const message = duckDbMessage(isAssayError(error) && error.cause !== undefined ? error.cause : error).split('\n')[0]!;
@@ -358,91 +343,4 @@ function jsonParseError(text: string): string {
 export function jsonErrorLine(text: string): number | null {
   const offset = jsonErrorOffset(text);
   return offset === undefined ? null : text.slice(0, offset).split('\n').length;
-}
-
-/**
- * The offset of the first syntax error in a JSON text made of one or more whitespace-separated
- * values (DuckDB's JSON reader accepts both), or undefined when it is valid. JavaScript's
- * `JSON.parse` does not say where every error is, so this scans the text itself.
- */
-export function jsonErrorOffset(text: string): number | undefined {
-  const n = text.length;
-  let i = 0;
-  const stop = (): never => {
-    throw new JsonStop(Math.min(i, n));
-  };
-  const space = () => {
-    while (i < n && (text[i] === ' ' || text[i] === '\t' || text[i] === '\n' || text[i] === '\r')) i++;
-  };
-  const string = () => {
-    i++;
-    for (;;) {
-      if (i >= n) stop();
-      const ch = text[i]!;
-      if (ch === '"') {
-        i++;
-        return;
-      }
-      if (ch === '\\') {
-        const esc = text[i + 1];
-        if (esc !== undefined && '"\\/bfnrt'.includes(esc)) i += 2;
-        else if (esc === 'u' && /^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) i += 6;
-        else stop();
-      } else if (ch.charCodeAt(0) < 0x20) stop();
-      else i++;
-    }
-  };
-  const value = (): void => {
-    space();
-    const ch = text[i];
-    if (ch === '{') {
-      i++;
-      space();
-      if (text[i] === '}') return void i++;
-      for (;;) {
-        space();
-        if (text[i] !== '"') stop();
-        string();
-        space();
-        if (text[i] !== ':') stop();
-        i++;
-        value();
-        space();
-        if (text[i] === ',') i++;
-        else if (text[i] === '}') return void i++;
-        else stop();
-      }
-    }
-    if (ch === '[') {
-      i++;
-      space();
-      if (text[i] === ']') return void i++;
-      for (;;) {
-        value();
-        space();
-        if (text[i] === ',') i++;
-        else if (text[i] === ']') return void i++;
-        else stop();
-      }
-    }
-    if (ch === '"') return string();
-    const literal = /^(?:-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)/.exec(text.slice(i, i + 512));
-    if (!literal) stop();
-    i += literal![0].length;
-  };
-  try {
-    space();
-    while (i < n) {
-      value();
-      space();
-    }
-    return undefined;
-  } catch (error) {
-    if (error instanceof JsonStop) return error.offset;
-    return undefined; // too deeply nested to scan; the caller reports no line
-  }
-}
-
-class JsonStop {
-  constructor(readonly offset: number) {}
 }

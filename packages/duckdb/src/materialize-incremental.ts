@@ -1,9 +1,23 @@
-import { BackendError, InvalidDefinitionError, type IncrementalOptions, type MaterializeOutcome, type SqlMaterializeRequest } from '@assay/core';
-import { byName, describeColumns, keyJoin, keyList, objectColumns, objectType, quoteIdent, type ColumnInfo } from './duckdb-catalog.js';
+import {
+  asSubquery,
+  assertUniqueKey,
+  buildOutcome,
+  columnDiffNames,
+  fullRebuildCounts,
+  InvalidDefinitionError,
+  isEmptyColumnDiff,
+  keyJoin,
+  keyList,
+  schemaChangeError,
+  schemaChangeMetadata,
+  type IncrementalOptions,
+  type MaterializeOutcome,
+  type SqlMaterializeRequest,
+} from '@assay/core';
+import { byName, describeColumns, objectColumns, objectType, quoteIdent, type ColumnInfo } from './duckdb-catalog.js';
 import type { DuckDbBackend, DuckDbTarget } from './duckdb-backend.js';
 import type { DuckDbSession } from './duckdb-session.js';
 import { buildTable } from './materialize-table.js';
-import { asSubquery } from './sql-text.js';
 
 /** How a query's columns differ from its table's. */
 export interface SchemaDiff {
@@ -29,20 +43,6 @@ export function diffColumns(current: readonly ColumnInfo[], next: readonly Colum
   };
 }
 
-/** True when a diff has no differences. */
-export function isEmptyDiff(diff: SchemaDiff): boolean {
-  return diff.added.length === 0 && diff.removed.length === 0 && diff.changed.length === 0;
-}
-
-/** `added: a INTEGER; removed: b VARCHAR; changed: c VARCHAR -> BIGINT`. */
-export function describeDiff(diff: SchemaDiff): string {
-  const parts: string[] = [];
-  if (diff.added.length) parts.push(`added: ${diff.added.map((c) => `${c.name} ${c.type}`).join(', ')}`);
-  if (diff.removed.length) parts.push(`removed: ${diff.removed.map((c) => `${c.name} ${c.type}`).join(', ')}`);
-  if (diff.changed.length) parts.push(`changed: ${diff.changed.map((c) => `${c.name} ${c.from} -> ${c.to}`).join(', ')}`);
-  return parts.join('; ');
-}
-
 /**
  * Applies `onSchemaChange` to a new batch: fails (`ASSAY_SCHEMA_CHANGE`), adds new columns to
  * the table, or ignores them. Returns the columns to write.
@@ -55,14 +55,8 @@ export async function reconcileSchema(
   policy: NonNullable<IncrementalOptions['onSchemaChange']>,
 ): Promise<{ columns: ColumnInfo[]; diff: SchemaDiff }> {
   const diff = diffColumns(current, next);
-  if (isEmptyDiff(diff)) return { columns: [...next], diff };
-  if (policy === 'fail') {
-    throw new BackendError(`Asset "${target.key}": the query's columns no longer match the table (${describeDiff(diff)})`, {
-      code: 'ASSAY_SCHEMA_CHANGE',
-      assetKey: target.key,
-      hint: 'Rebuild with --full-refresh, or set incremental.onSchemaChange to "append_new_columns" or "ignore".',
-    });
-  }
+  if (isEmptyColumnDiff(diff)) return { columns: [...next], diff };
+  if (policy === 'fail') throw schemaChangeError(target.key, diff);
   if (policy === 'append_new_columns') {
     for (const c of diff.added) await session.run(`alter table ${target.relation} add column ${quoteIdent(c.name)} ${c.type}`);
     return { columns: [...next], diff };
@@ -92,10 +86,7 @@ export async function materializeIncremental(backend: DuckDbBackend, session: Du
   if (request.fullRefresh || existing !== 'table') {
     await buildTable(backend, session, target, request.sql);
     const facts = await backend.tableFacts(session, target);
-    return {
-      rowCount: facts.rowCount,
-      metadata: { columns: facts.columns, relation: target.relation, materialization: 'incremental', strategy: options.strategy, fullRefresh: true, rowsInserted: facts.rowCount, rowsUpdated: 0, rowsDeleted: 0 },
-    };
+    return buildOutcome({ relation: target.relation, ...facts }, 'incremental', { strategy: options.strategy, ...fullRebuildCounts(facts.rowCount) });
   }
   const batch = batchTable('batch');
   const counts = await session.transaction(async () => {
@@ -112,18 +103,12 @@ export async function materializeIncremental(backend: DuckDbBackend, session: Du
   });
   const facts = await backend.tableFacts(session, target);
   const { diff, ...rows } = counts;
-  return {
-    rowCount: facts.rowCount,
-    metadata: {
-      columns: facts.columns,
-      relation: target.relation,
-      materialization: 'incremental',
-      strategy: options.strategy,
-      fullRefresh: false,
-      ...rows,
-      ...(isEmptyDiff(diff) ? {} : { schemaChange: { added: diff.added.map((c) => c.name), removed: diff.removed.map((c) => c.name), changed: diff.changed.map((c) => c.name) } }),
-    },
-  };
+  return buildOutcome({ relation: target.relation, ...facts }, 'incremental', {
+    strategy: options.strategy,
+    fullRefresh: false,
+    ...rows,
+    ...schemaChangeMetadata(columnDiffNames(diff)),
+  });
 }
 
 async function applyStrategy(
@@ -147,21 +132,21 @@ async function applyStrategy(
       return { rowsInserted: inserted.rowsChanged, rowsUpdated: 0, rowsDeleted: 0 };
     }
     case 'merge': {
-      const duplicates = await session.rows(
-        `select ${keys.map(quoteIdent).join(', ')}, count(*) as assay_rows from ${batch} group by all having count(*) > 1 limit 5`,
-      );
-      if (duplicates.length > 0) {
-        throw new BackendError(
-          `Asset "${target.key}": the new rows repeat the unique key (${keys.join(', ')}), e.g. ${JSON.stringify(duplicates[0])}; a merge needs one row per key`,
-          { assetKey: target.key, hint: 'Deduplicate in the query, e.g. `qualify row_number() over (partition by <key> order by <updated_at> desc) = 1`.' },
-        );
-      }
-      const matched = await session.count(`select count(*) from ${batch} as b where exists (select 1 from ${t} as t where ${keyJoin('t', 'b', keys)})`);
+      await assertUniqueKey({
+        assetKey: target.key,
+        relation: batch,
+        keys,
+        quoteIdent,
+        rows: (text) => session.rows(text),
+        subject: 'the new rows repeat',
+        requirement: 'a merge needs one row per key',
+      });
+      const matched = await session.count(`select count(*) from ${batch} as b where exists (select 1 from ${t} as t where ${keyJoin('t', 'b', keys, quoteIdent)})`);
       const total = await session.count(`select count(*) from ${batch}`);
       const keySet = new Set(keys.map((k) => k.toLowerCase()));
       const updates = columns.filter((c) => !keySet.has(c.name.toLowerCase())).map((c) => `${quoteIdent(c.name)} = b.${quoteIdent(c.name)}`);
       await session.run(
-        `merge into ${t} as t using ${batch} as b on (${keyJoin('t', 'b', keys)})
+        `merge into ${t} as t using ${batch} as b on (${keyJoin('t', 'b', keys, quoteIdent)})
          ${updates.length > 0 ? `when matched then update set ${updates.join(', ')}` : ''}
          when not matched then insert (${list}) values (${cols.map((c) => `b.${c}`).join(', ')})`,
       );
@@ -170,7 +155,7 @@ async function applyStrategy(
     case 'delete+insert': {
       let deleted: number;
       if (keys.length > 0) {
-        deleted = (await session.run(`delete from ${t} as t where exists (select 1 from ${batch} as b where ${keyJoin('t', 'b', keys)})`)).rowsChanged;
+        deleted = (await session.run(`delete from ${t} as t where exists (select 1 from ${batch} as b where ${keyJoin('t', 'b', keys, quoteIdent)})`)).rowsChanged;
       } else {
         const wm = quoteIdent(options.watermark!);
         const window = request.partition?.window;

@@ -1,10 +1,21 @@
-import { BackendError, InvalidDefinitionError, type MaterializeOutcome, type Scd2Options, type SqlMaterializeRequest } from '@assay/core';
-import { byName, describeColumns, keyJoin, keyList, objectColumns, objectType, quoteIdent, type ColumnInfo } from './duckdb-catalog.js';
+import {
+  asSubquery,
+  assertUniqueKey,
+  buildOutcome,
+  fullRebuildCounts,
+  InvalidDefinitionError,
+  keyJoin,
+  keyList,
+  schemaChangeMetadata,
+  type MaterializeOutcome,
+  type Scd2Options,
+  type SqlMaterializeRequest,
+} from '@assay/core';
+import { byName, describeColumns, objectColumns, objectType, quoteIdent, type ColumnInfo } from './duckdb-catalog.js';
 import type { DuckDbBackend, DuckDbTarget } from './duckdb-backend.js';
 import type { DuckDbSession } from './duckdb-session.js';
 import { batchTable } from './materialize-incremental.js';
 import { buildAside } from './materialize-table.js';
-import { asSubquery } from './sql-text.js';
 
 /** Columns Assay adds to an SCD2 history table, after the source's own columns. */
 export const SCD2_COLUMNS: readonly ColumnInfo[] = [
@@ -56,7 +67,7 @@ export async function materializeScd2(backend: DuckDbBackend, session: DuckDbSes
         throw error;
       });
     const facts = await backend.tableFacts(session, target);
-    return { rowCount: facts.rowCount, metadata: { columns: facts.columns, relation: target.relation, materialization: 'scd2', fullRefresh: true, rowsInserted: facts.rowCount, rowsUpdated: 0, rowsDeleted: 0 } };
+    return buildOutcome({ relation: target.relation, ...facts }, 'scd2', fullRebuildCounts(facts.rowCount));
   }
 
   const batch = batchTable('scd2');
@@ -72,12 +83,12 @@ export async function materializeScd2(backend: DuckDbBackend, session: DuckDbSes
       const added = source.filter((c) => !history.has(c.name.toLowerCase()));
       for (const c of added) await session.run(`alter table ${target.relation} add column ${quoteIdent(c.name)} ${c.type}`);
 
-      const on = keyJoin('t', 'b', keys);
+      const on = keyJoin('t', 'b', keys, quoteIdent);
       await session.run(`create temp table ${changes} as select b.* from ${batch} as b join ${target.relation} as t on ${on} and t.is_current where ${changedCondition(options, keys, source)}`);
       await session.run(`create temp table ${fresh} as select b.* from ${batch} as b where not exists (select 1 from ${target.relation} as t where ${on} and t.is_current)`);
 
       const closed = await session.run(
-        `update ${target.relation} as t set valid_to = ${validFrom('c')}, is_current = false from ${changes} as c where ${keyJoin('t', 'c', keys)} and t.is_current`,
+        `update ${target.relation} as t set valid_to = ${validFrom('c')}, is_current = false from ${changes} as c where ${keyJoin('t', 'c', keys, quoteIdent)} and t.is_current`,
       );
       const invalidated = options.invalidateHardDeletes
         ? await session.run(
@@ -99,17 +110,7 @@ export async function materializeScd2(backend: DuckDbBackend, session: DuckDbSes
     });
   const facts = await backend.tableFacts(session, target);
   const { addedColumns, ...rows } = counts;
-  return {
-    rowCount: facts.rowCount,
-    metadata: {
-      columns: facts.columns,
-      relation: target.relation,
-      materialization: 'scd2',
-      fullRefresh: false,
-      ...rows,
-      ...(addedColumns.length > 0 ? { schemaChange: { added: addedColumns, removed: [], changed: [] } } : {}),
-    },
-  };
+  return buildOutcome({ relation: target.relation, ...facts }, 'scd2', { fullRefresh: false, ...rows, ...schemaChangeMetadata({ added: addedColumns }) });
 }
 
 /** The SQL condition under which source row `b` is a new version of current row `t`. */
@@ -131,13 +132,14 @@ function assertNoReservedColumns(target: DuckDbTarget, columns: readonly ColumnI
   }
 }
 
-async function assertUniqueKeys(session: DuckDbSession, target: DuckDbTarget, relation: string, keys: readonly string[]): Promise<void> {
-  const cols = keys.map(quoteIdent).join(', ');
-  const duplicates = await session.rows(`select ${cols}, count(*) as assay_rows from ${relation} group by ${cols} having count(*) > 1 limit 5`);
-  if (duplicates.length > 0) {
-    throw new BackendError(`Asset "${target.key}": the source repeats the unique key (${keys.join(', ')}), e.g. ${JSON.stringify(duplicates[0])}; an SCD2 snapshot needs one row per key`, {
-      assetKey: target.key,
-      hint: 'Deduplicate in the query, e.g. `qualify row_number() over (partition by <key> order by <updated_at> desc) = 1`.',
-    });
-  }
+function assertUniqueKeys(session: DuckDbSession, target: DuckDbTarget, relation: string, keys: readonly string[]): Promise<void> {
+  return assertUniqueKey({
+    assetKey: target.key,
+    relation,
+    keys,
+    quoteIdent,
+    rows: (text) => session.rows(text),
+    subject: 'the source repeats',
+    requirement: 'an SCD2 snapshot needs one row per key',
+  });
 }

@@ -1,8 +1,7 @@
-import type { RenderedSql } from '@assay/core';
+import { asSubquery, type RenderedSql } from '@assay/core';
 import { BUILD_SUFFIX, objectType, qualified, quoteIdent } from './duckdb-catalog.js';
 import type { DuckDbBackend, DuckDbTarget } from './duckdb-backend.js';
 import type { DuckDbSession } from './duckdb-session.js';
-import { asSubquery, inlineParams } from './sql-text.js';
 
 /** The relation a build of `target` writes before the swap. */
 export function buildRelation(target: DuckDbTarget): string {
@@ -53,7 +52,7 @@ export async function dropExisting(session: DuckDbSession, target: DuckDbTarget)
  */
 export async function buildView(backend: DuckDbBackend, session: DuckDbSession, target: DuckDbTarget, sql: RenderedSql): Promise<void> {
   await backend.ensureSchema(session, target.schema);
-  const text = inlineParams(sql.text, sql.params, (v) => backend.literal(v));
+  const text = backend.inline(sql);
   await session.transaction(async () => {
     if ((await objectType(session, target.schema, target.table)) === 'table') await session.run(`drop table ${target.relation}`);
     await session.run(`create or replace view ${target.relation} as ${asSubquery(text)}`);

@@ -1,4 +1,4 @@
-import { BackendError, isAssayError, type MaterializeOutcome, type Row } from '@assay/core';
+import { BackendError, buildOutcome, inferColumnKinds, isAssayError, type ColumnKind, type MaterializeOutcome, type Row } from '@assay/core';
 import type { DuckDBAppender } from '@duckdb/node-api';
 import { BUILD_SUFFIX, objectType, quoteIdent, type ColumnInfo } from './duckdb-catalog.js';
 import type { DuckDbBackend, DuckDbTarget } from './duckdb-backend.js';
@@ -9,36 +9,17 @@ import { buildAside } from './materialize-table.js';
 /** DuckDB column types {@link inferColumns} chooses from. */
 export type InferredType = 'BOOLEAN' | 'BIGINT' | 'HUGEINT' | 'DOUBLE' | 'VARCHAR' | 'TIMESTAMP' | 'BLOB' | 'JSON';
 
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
-
-function kindOf(value: unknown): InferredType | undefined {
-  if (value === null || value === undefined) return undefined;
-  switch (typeof value) {
-    case 'boolean':
-      return 'BOOLEAN';
-    case 'number':
-      return Number.isInteger(value) ? 'BIGINT' : 'DOUBLE';
-    case 'bigint':
-      return value < INT64_MIN || value > INT64_MAX ? 'HUGEINT' : 'BIGINT';
-    case 'string':
-      return 'VARCHAR';
-    default:
-      if (value instanceof Date) return 'TIMESTAMP';
-      if (value instanceof Uint8Array) return 'BLOB';
-      return 'JSON';
-  }
-}
-
-function widen(a: InferredType | undefined, b: InferredType): InferredType {
-  if (a === undefined || a === b) return b;
-  const numeric = ['BIGINT', 'HUGEINT', 'DOUBLE'];
-  if (numeric.includes(a) && numeric.includes(b)) {
-    if (a === 'DOUBLE' || b === 'DOUBLE') return 'DOUBLE';
-    return 'HUGEINT';
-  }
-  return 'VARCHAR';
-}
+/** The DuckDB type of each neutral column kind. */
+const DUCKDB_TYPES: Readonly<Record<ColumnKind, InferredType>> = {
+  boolean: 'BOOLEAN',
+  integer: 'BIGINT',
+  bigInteger: 'HUGEINT',
+  double: 'DOUBLE',
+  text: 'VARCHAR',
+  timestamp: 'TIMESTAMP',
+  binary: 'BLOB',
+  json: 'JSON',
+};
 
 /**
  * Column names (in order of first appearance) and types for rows returned by a compute asset:
@@ -47,16 +28,7 @@ function widen(a: InferredType | undefined, b: InferredType): InferredType {
  * mixing kinds → VARCHAR; columns with only nulls → VARCHAR.
  */
 export function inferColumns(rows: readonly Row[]): (ColumnInfo & { type: InferredType })[] {
-  const types = new Map<string, InferredType | undefined>();
-  for (const row of rows) {
-    for (const [name, value] of Object.entries(row)) {
-      const kind = kindOf(value);
-      const current = types.get(name);
-      if (!types.has(name)) types.set(name, kind);
-      else if (kind !== undefined) types.set(name, widen(current, kind));
-    }
-  }
-  return [...types].map(([name, type]) => ({ name, type: type ?? 'VARCHAR' }));
+  return inferColumnKinds(rows).map(({ name, kind }) => ({ name, type: DUCKDB_TYPES[kind] }));
 }
 
 function asText(value: unknown): string {
@@ -129,6 +101,5 @@ export async function writeRowsTable(backend: DuckDbBackend, session: DuckDbSess
       }
     });
   }
-  const facts = await backend.tableFacts(session, target);
-  return { rowCount: facts.rowCount, metadata: { columns: facts.columns, relation: target.relation, materialization: 'rows' } };
+  return buildOutcome({ relation: target.relation, ...(await backend.tableFacts(session, target)) }, 'rows');
 }

@@ -3,10 +3,10 @@ import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { BackendError, type IngestMaterializeRequest, type MaterializeOutcome, type Row } from '@assay/core';
+import { fileLoadOutcome, filesToLoad, malformedRecordError, nothingToLoadOutcome, type IngestMaterializeRequest, type MalformedRecord, type MaterializeOutcome, type Row } from '@assay/core';
 import { findFiles, type FoundFile } from './find-files.js';
-import { ingestFromStage } from './ingest-stage.js';
-import { decodeText, readLocalRecords, type MalformedRecord } from './local-records.js';
+import { createLoadHistory, fieldExpression, ingestFromStage, INGEST_QUARANTINE_COLUMNS } from './ingest-stage.js';
+import { decodeText, readLocalRecords } from './local-records.js';
 import { byName, describeColumns, objectColumns, objectType, type ColumnInfo, type SnowflakeTarget } from './snowflake-catalog.js';
 import type { SnowflakeBackend } from './snowflake-backend.js';
 import { qualifiedName, quoteStored, SYSTEM_SCHEMA } from './snowflake-names.js';
@@ -18,16 +18,6 @@ import { inferColumns } from './write-rows.js';
 export const INGEST_STAGE = 'INGEST';
 /** Name of the table (in {@link SYSTEM_SCHEMA}) recording which files each asset loaded. */
 export const LOAD_HISTORY = 'LOAD_HISTORY';
-
-/** Columns of `<table>__QUARANTINE` for malformed records. */
-const QUARANTINE_COLUMNS: readonly ColumnInfo[] = [
-  { name: 'SOURCE_FILE', type: 'VARCHAR' },
-  { name: 'LINE_NUMBER', type: 'NUMBER(38,0)' },
-  { name: 'RAW_TEXT', type: 'VARCHAR' },
-  { name: 'ERROR', type: 'VARCHAR' },
-  { name: 'LOADED_AT', type: 'TIMESTAMP_NTZ' },
-  { name: 'RUN_ID', type: 'VARCHAR' },
-];
 
 /** Rows sampled from staged Parquet to infer its columns' types. */
 const PARQUET_SAMPLE_ROWS = 1000;
@@ -75,10 +65,7 @@ export async function ingestFiles(backend: SnowflakeBackend, session: SnowflakeS
   const stage = qualifiedName({ ...system, name: INGEST_STAGE });
   await backend.ensureSchema(session, target);
   await backend.ensureSchema(session, system);
-  await session.run(
-    `create table if not exists ${history} ("ASSET_KEY" varchar not null, "FILE_PATH" varchar not null, "FILE_SIZE" number(38,0), "FILE_MTIME" timestamp_ntz,
-     "ROWS_LOADED" number(38,0), "MALFORMED_ROWS" number(38,0), "LOADED_AT" timestamp_ntz, "RUN_ID" varchar)`,
-  );
+  await createLoadHistory(session, history);
   await session.run(`create stage if not exists ${stage} comment = 'Assay: local files uploaded for ingestion assets'`);
 
   const found = await findFiles(request.projectDir, spec.path);
@@ -89,16 +76,11 @@ export async function ingestFiles(backend: SnowflakeBackend, session: SnowflakeS
       seen.set(String(row.FILE_PATH), { size: Number(row.FILE_SIZE), mtime: row.FILE_MTIME instanceof Date ? row.FILE_MTIME.getTime() : NaN });
     }
   }
-  const pending: PendingFile[] = [];
-  for (const f of found) {
-    const before = seen.get(f.name);
-    const changed = before !== undefined && (before.size !== f.size || before.mtime !== f.mtime.getTime());
-    if (before === undefined || changed) pending.push({ ...f, changed, index: pending.length, rows: 0, malformed: [] });
-  }
+  const pending: PendingFile[] = filesToLoad(found, seen).map((f, index) => ({ ...f, index, rows: 0, malformed: [] }));
   if (pending.length === 0 && !request.fullRefresh) {
     const exists = (await objectType(session, target)) === 'table';
     const rowCount = exists ? await session.count(`select count(*) from ${target.relation}`) : 0;
-    return { rowCount, metadata: { relation: target.relation, filesLoaded: 0, filesReloaded: 0, rowsLoaded: 0, malformedRows: 0, filesMatched: found.length } };
+    return nothingToLoadOutcome(target.relation, rowCount, found.length);
   }
 
   const nonce = randomBytes(4).toString('hex');
@@ -118,7 +100,7 @@ export async function ingestFiles(backend: SnowflakeBackend, session: SnowflakeS
       }
       const read = readLocalRecords(decodeText(await readFile(file.absolute)), spec.format, spec.readerOptions, target.key);
       file.malformed = read.malformed;
-      if (read.malformed.length > 0 && spec.onError !== 'quarantine') throw malformedError(target, file, read.malformed);
+      if (read.malformed.length > 0 && spec.onError !== 'quarantine') throw malformedRecordError(target.key, file.name, read.malformed);
       file.rows = read.jsonLines.length;
       if (read.jsonLines.length === 0) continue;
       if (spec.shape === 'columns') records.push(...read.records);
@@ -177,7 +159,7 @@ export async function ingestFiles(backend: SnowflakeBackend, session: SnowflakeS
       await session.run(`create or replace table ${target.relation} (${wanted.map((c) => `${quoteStored(c.name)} ${c.type}`).join(', ')})`);
     }
     for (const c of added) await session.run(`alter table ${target.relation} add column ${quoteStored(c.name)} ${c.type}`);
-    if (malformedCount > 0) await backend.ensureTableWithColumns(session, quarantine, QUARANTINE_COLUMNS);
+    if (malformedCount > 0) await backend.ensureTableWithColumns(session, quarantine, INGEST_QUARANTINE_COLUMNS);
     const quarantineExists = malformedCount > 0 || (await objectType(session, quarantine)) === 'table';
     const targetNow = existedBefore || staged.length > 0;
 
@@ -199,7 +181,7 @@ export async function ingestFiles(backend: SnowflakeBackend, session: SnowflakeS
         );
       }
       const bad = pending.flatMap((f) => f.malformed.map((m) => [f.name, m.line, m.text, m.error, loadedAt, request.runId]));
-      await insertRows(session, quarantine.relation, QUARANTINE_COLUMNS.map((c) => c.name), bad);
+      await insertRows(session, quarantine.relation, INGEST_QUARANTINE_COLUMNS.map((c) => c.name), bad);
       const done = pending.map((f) => [target.key, f.name, f.size, f.mtime, f.rows, f.malformed.length, loadedAt, request.runId]);
       await session.run(`delete from ${history} where "ASSET_KEY" = ? and "FILE_PATH" in (${pending.map(() => '?').join(', ')})`, [target.key, ...pending.map((f) => f.name)]);
       await insertRows(session, history, ['ASSET_KEY', 'FILE_PATH', 'FILE_SIZE', 'FILE_MTIME', 'ROWS_LOADED', 'MALFORMED_ROWS', 'LOADED_AT', 'RUN_ID'], done);
@@ -207,34 +189,24 @@ export async function ingestFiles(backend: SnowflakeBackend, session: SnowflakeS
 
     const rowCount = targetNow ? await session.count(`select count(*) from ${target.relation}`) : 0;
     const columns = targetNow ? await objectColumns(session, target) : [];
-    return {
+    return fileLoadOutcome({
+      relation: target.relation,
       rowCount,
-      metadata: {
-        relation: target.relation,
-        columns,
-        filesLoaded: pending.length,
-        filesReloaded: changedNames.length,
-        filesMatched: found.length,
-        files: pending.slice(0, 100).map((p) => p.name),
-        rowsLoaded: pending.reduce((n, f) => n + f.rows, 0),
-        malformedRows: malformedCount,
-        ...(malformedCount > 0 ? { quarantine: quarantine.relation } : {}),
-        ...(added.length > 0 ? { schemaChange: { added: added.map((c) => c.name), removed: [], changed: [] } } : {}),
-        stage: `@${stage}`,
-        fullRefresh: request.fullRefresh,
-      },
-    };
+      columns,
+      filesMatched: found.length,
+      loaded: pending,
+      rowsLoaded: pending.reduce((n, f) => n + f.rows, 0),
+      malformedRows: malformedCount,
+      quarantine: quarantine.relation,
+      addedColumns: added.map((c) => c.name),
+      fullRefresh: request.fullRefresh,
+      extra: { stage: `@${stage}` },
+    });
   } finally {
     if (scratch) await session.bestEffort(`drop table if exists ${scratch}`);
     await session.bestEffort(`remove @${stage}/${folder}/`);
     await rm(local, { recursive: true, force: true });
   }
-}
-
-/** `s."RAW":"key"::TYPE` (or `get(...)` for keys with double quotes); VARIANT columns stay uncast. */
-function fieldExpression(key: string, type: string): string {
-  const path = key.includes('"') ? `get(s."RAW", ${quoteString(key)})` : `s."RAW":"${key}"`;
-  return type.toUpperCase() === 'VARIANT' ? path : `${path}::${type}`;
 }
 
 /** Inserts rows with array binds (plain `INSERT ... VALUES`), in batches below the stage-binding threshold. */
@@ -243,13 +215,4 @@ async function insertRows(session: SnowflakeSession, relation: string, columns: 
   const per = Math.max(1, Math.floor(MAX_BINDS_PER_INSERT / columns.length));
   const sql = `insert into ${relation} (${columns.map(quoteStored).join(', ')}) values (${columns.map(() => '?').join(', ')})`;
   for (let i = 0; i < rows.length; i += per) await session.run(sql, rows.slice(i, i + per), { multiRow: true });
-}
-
-function malformedError(target: SnowflakeTarget, file: FoundFile, malformed: readonly MalformedRecord[]): BackendError {
-  const first = malformed[0]!;
-  return new BackendError(
-    `Asset "${target.key}": malformed record in ${file.name}${first.line === null ? '' : ` at line ${first.line}`}: ${first.error}` +
-      (malformed.length > 1 ? ` (and ${malformed.length - 1} more)` : ''),
-    { code: 'ASSAY_INGEST', assetKey: target.key, hint: 'Fix the file, or set onError: "quarantine" to load the valid records and keep the rest in <table>__quarantine.' },
-  );
 }

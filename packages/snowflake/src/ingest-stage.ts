@@ -1,4 +1,4 @@
-import { BackendError, InvalidDefinitionError, isAssayError, UnsupportedError, type IngestMaterializeRequest, type MaterializeOutcome, type Row } from '@assay/core';
+import { BackendError, InvalidDefinitionError, isAssayError, schemaChangeMetadata, UnsupportedError, type IngestMaterializeRequest, type MaterializeOutcome, type Row } from '@assay/core';
 import { globRegExp } from './find-files.js';
 import { byName, describeColumns, objectType, sibling, type ColumnInfo, type SnowflakeTarget } from './snowflake-catalog.js';
 import type { SnowflakeBackend } from './snowflake-backend.js';
@@ -13,7 +13,8 @@ const SAMPLE_ROWS = 1000;
 /** Snowflake codes of data errors in loaded files (JSON parse errors, bad values, ...). */
 const DATA_ERROR = /^100\d{3}$/;
 
-const QUARANTINE_COLUMNS: readonly ColumnInfo[] = [
+/** Columns of `<table>__QUARANTINE` for malformed records, whether read locally or from a stage. */
+export const INGEST_QUARANTINE_COLUMNS: readonly ColumnInfo[] = [
   { name: 'SOURCE_FILE', type: 'VARCHAR' },
   { name: 'LINE_NUMBER', type: 'NUMBER(38,0)' },
   { name: 'RAW_TEXT', type: 'VARCHAR' },
@@ -21,6 +22,20 @@ const QUARANTINE_COLUMNS: readonly ColumnInfo[] = [
   { name: 'LOADED_AT', type: 'TIMESTAMP_NTZ' },
   { name: 'RUN_ID', type: 'VARCHAR' },
 ];
+
+/** Creates the load history table (`"ASSET_KEY"`, `"FILE_PATH"`, size, mtime, counts, run) if missing. */
+export async function createLoadHistory(session: SnowflakeSession, history: string): Promise<void> {
+  await session.run(
+    `create table if not exists ${history} ("ASSET_KEY" varchar not null, "FILE_PATH" varchar not null, "FILE_SIZE" number(38,0), "FILE_MTIME" timestamp_ntz,
+     "ROWS_LOADED" number(38,0), "MALFORMED_ROWS" number(38,0), "LOADED_AT" timestamp_ntz, "RUN_ID" varchar)`,
+  );
+}
+
+/** `s."RAW":"key"::TYPE` (or `get(...)` for keys with double quotes); VARIANT columns stay uncast. */
+export function fieldExpression(key: string, type: string): string {
+  const path = key.includes('"') ? `get(s."RAW", ${quoteString(key)})` : `s."RAW":"${key}"`;
+  return type.toUpperCase() === 'VARIANT' ? path : `${path}::${type}`;
+}
 
 /**
  * Splits a stage path into the COPY location and a PATTERN for a glob in its last segments:
@@ -123,19 +138,16 @@ export async function ingestFromStage(backend: SnowflakeBackend, session: Snowfl
   }
   if (!existedBefore && files.length > 0) await session.run(`create or replace table ${target.relation} (${wanted.map((c) => `${quoteStored(c.name)} ${c.type}`).join(', ')})`);
   for (const c of added) await session.run(`alter table ${target.relation} add column ${quoteStored(c.name)} ${c.type}`);
-  if (malformedRows > 0) await backend.ensureTableWithColumns(session, quarantine, QUARANTINE_COLUMNS);
+  if (malformedRows > 0) await backend.ensureTableWithColumns(session, quarantine, INGEST_QUARANTINE_COLUMNS);
   const targetNow = existedBefore || files.length > 0;
   const history = qualifiedName({ database: target.database, schema: SYSTEM_SCHEMA, name: 'LOAD_HISTORY' });
   await backend.ensureSchema(session, { database: target.database, schema: SYSTEM_SCHEMA });
-  await session.run(
-    `create table if not exists ${history} ("ASSET_KEY" varchar not null, "FILE_PATH" varchar not null, "FILE_SIZE" number(38,0), "FILE_MTIME" timestamp_ntz,
-     "ROWS_LOADED" number(38,0), "MALFORMED_ROWS" number(38,0), "LOADED_AT" timestamp_ntz, "RUN_ID" varchar)`,
-  );
+  await createLoadHistory(session, history);
 
   await session.transaction(async () => {
     if (targetNow && files.length > 0) {
       await session.run(`delete from ${target.relation} where "SOURCE_FILE" in (select "SOURCE_FILE" from ${staged})`);
-      const values = dataColumns.map((c) => (spec.shape === 'raw' ? 's."RAW"' : `${c.key.includes('"') ? `get(s."RAW", ${quoteString(c.key)})` : `s."RAW":"${c.key}"`}${c.type.toUpperCase() === 'VARIANT' ? '' : `::${c.type}`}`));
+      const values = dataColumns.map((c) => (spec.shape === 'raw' ? 's."RAW"' : fieldExpression(c.key, c.type)));
       await session.run(
         `insert into ${target.relation} (${[...dataColumns.map((c) => quoteStored(c.name)), '"SOURCE_FILE"', '"LOADED_AT"'].join(', ')})
          select ${[...values, 's."SOURCE_FILE"', snowflakeLiteral(loadedAt)].join(', ')} from ${staged} as s order by s."SOURCE_FILE", s."ROW_NO"`,
@@ -174,7 +186,7 @@ export async function ingestFromStage(backend: SnowflakeBackend, session: Snowfl
       rowsLoaded: files.reduce((n, f) => n + f.rows, 0),
       malformedRows,
       ...(malformedRows > 0 ? { quarantine: quarantine.relation } : {}),
-      ...(added.length > 0 ? { schemaChange: { added: added.map((c) => c.name), removed: [], changed: [] } } : {}),
+      ...schemaChangeMetadata({ added: added.map((c) => c.name) }),
       fullRefresh: request.fullRefresh,
     },
   };

@@ -1,14 +1,5 @@
 import { gunzipSync } from 'node:zlib';
-import { InvalidDefinitionError, type IngestFormat } from '@assay/core';
-
-/** A record that could not be read: where, its text, and why. */
-export interface MalformedRecord {
-  /** 1-based line in the file, when known. */
-  line: number | null;
-  /** The record's text (a whole file is cut at 1 MiB). */
-  text: string | null;
-  error: string;
-}
+import { InvalidDefinitionError, jsonErrorOffset, type IngestFormat, type MalformedRecord } from '@assay/core';
 
 /** What one local file holds, read before upload. */
 export interface LocalRecords {
@@ -98,78 +89,6 @@ export function jsonErrorLine(text: string, message: string): number | null {
   if (offset === undefined) return null;
   // An error at the end of the input belongs to the last line with content.
   return text.slice(0, Math.min(offset, text.replace(/\s+$/, '').length)).split('\n').length;
-}
-
-/** The offset of the first syntax error in one or more whitespace-separated JSON values, or undefined when valid. */
-export function jsonErrorOffset(text: string): number | undefined {
-  const n = text.length;
-  let i = 0;
-  const fail = (): never => {
-    throw new JsonSyntaxStop(Math.min(i, n));
-  };
-  const ws = () => {
-    while (i < n && ' \t\n\r'.includes(text[i]!)) i++;
-  };
-  const str = () => {
-    i++;
-    for (;;) {
-      if (i >= n) fail();
-      const ch = text[i]!;
-      if (ch === '"') return void i++;
-      if (ch === '\\') {
-        const e = text[i + 1];
-        if (e !== undefined && '"\\/bfnrt'.includes(e)) i += 2;
-        else if (e === 'u' && /^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) i += 6;
-        else fail();
-      } else if (ch.charCodeAt(0) < 0x20) fail();
-      else i++;
-    }
-  };
-  const value = (depth: number): void => {
-    if (depth > 512) throw new JsonSyntaxStop(-1);
-    ws();
-    const ch = text[i];
-    if (ch === '{' || ch === '[') {
-      const close = ch === '{' ? '}' : ']';
-      i++;
-      ws();
-      if (text[i] === close) return void i++;
-      for (;;) {
-        if (close === '}') {
-          ws();
-          if (text[i] !== '"') fail();
-          str();
-          ws();
-          if (text[i] !== ':') fail();
-          i++;
-        }
-        value(depth + 1);
-        ws();
-        if (text[i] === ',') i++;
-        else if (text[i] === close) return void i++;
-        else fail();
-      }
-    }
-    if (ch === '"') return str();
-    const literal = /^(?:-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)/.exec(text.slice(i, i + 400));
-    if (!literal) fail();
-    i += literal![0].length;
-  };
-  try {
-    ws();
-    while (i < n) {
-      value(0);
-      ws();
-    }
-    return undefined;
-  } catch (error) {
-    if (error instanceof JsonSyntaxStop) return error.offset < 0 ? undefined : error.offset;
-    throw error;
-  }
-}
-
-class JsonSyntaxStop {
-  constructor(readonly offset: number) {}
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

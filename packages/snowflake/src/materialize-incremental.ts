@@ -1,11 +1,25 @@
-import { BackendError, InvalidDefinitionError, type IncrementalOptions, type MaterializeOutcome, type SqlMaterializeRequest } from '@assay/core';
+import {
+  asSubquery,
+  assertUniqueKey,
+  buildOutcome,
+  columnDiffNames,
+  fullRebuildCounts,
+  InvalidDefinitionError,
+  isEmptyColumnDiff,
+  keyJoin,
+  keyList,
+  schemaChangeError,
+  schemaChangeMetadata,
+  type IncrementalOptions,
+  type MaterializeOutcome,
+  type SqlMaterializeRequest,
+} from '@assay/core';
 import { baseType, byName, describeColumns, objectType, typeArgs, type ColumnInfo, type SnowflakeTarget } from './snowflake-catalog.js';
 import type { SnowflakeBackend } from './snowflake-backend.js';
 import { displayName, quoteStored, storedName } from './snowflake-names.js';
 import { dmlCount, type SnowflakeSession } from './snowflake-session.js';
 import { timestampText } from './snowflake-values.js';
 import { buildTable } from './materialize-table.js';
-import { asSubquery } from './sql-text.js';
 
 /** How a query's columns differ from its table's. */
 export interface SchemaDiff {
@@ -51,20 +65,6 @@ export function diffColumns(current: readonly ColumnInfo[], next: readonly Colum
   };
 }
 
-/** True when a diff has no differences that matter to `onSchemaChange` (widenings aside). */
-export function isEmptyDiff(diff: SchemaDiff): boolean {
-  return diff.added.length === 0 && diff.removed.length === 0 && diff.changed.length === 0;
-}
-
-/** `added: A NUMBER(38,0); removed: B VARCHAR; changed: C VARCHAR -> NUMBER`, names as the user writes them. */
-export function describeDiff(diff: SchemaDiff): string {
-  const parts: string[] = [];
-  if (diff.added.length) parts.push(`added: ${diff.added.map((c) => `${displayName(c.name)} ${c.type}`).join(', ')}`);
-  if (diff.removed.length) parts.push(`removed: ${diff.removed.map((c) => `${displayName(c.name)} ${c.type}`).join(', ')}`);
-  if (diff.changed.length) parts.push(`changed: ${diff.changed.map((c) => `${displayName(c.name)} ${c.from} -> ${c.to}`).join(', ')}`);
-  return parts.join('; ');
-}
-
 /**
  * Applies `onSchemaChange` to a new batch: fails (`ASSAY_SCHEMA_CHANGE`), adds new columns to
  * the table, or ignores them; widens columns in every case. Returns the columns to write.
@@ -78,13 +78,8 @@ export async function reconcileSchema(
   policy: NonNullable<IncrementalOptions['onSchemaChange']>,
 ): Promise<{ columns: ColumnInfo[]; diff: SchemaDiff }> {
   const diff = diffColumns(current, next);
-  if (!isEmptyDiff(diff) && policy === 'fail') {
-    throw new BackendError(`Asset "${target.key}": the query's columns no longer match the table (${describeDiff(diff)})`, {
-      code: 'ASSAY_SCHEMA_CHANGE',
-      assetKey: target.key,
-      hint: 'Rebuild with --full-refresh, or set incremental.onSchemaChange to "append_new_columns" or "ignore".',
-    });
-  }
+  // Widenings are no schema change: they are applied whatever the policy.
+  if (!isEmptyColumnDiff(diff) && policy === 'fail') throw schemaChangeError(target.key, diff, displayName);
   for (const w of diff.widened) await session.run(`alter table ${target.relation} alter column ${quoteStored(w.name)} set data type ${w.to}`);
   if (policy === 'append_new_columns') {
     for (const c of diff.added) await session.run(`alter table ${target.relation} add column ${quoteStored(c.name)} ${c.type}`);
@@ -95,14 +90,8 @@ export async function reconcileSchema(
 }
 
 /** Key column(s) of an incremental or SCD2 option as stored names. */
-export function keyList(uniqueKey: string | readonly string[] | undefined): string[] {
-  if (uniqueKey === undefined) return [];
-  return (typeof uniqueKey === 'string' ? [uniqueKey] : [...uniqueKey]).map(storedName);
-}
-
-/** `a."K1" = b."K1" and a."K2" = b."K2"`. */
-export function keyJoin(left: string, right: string, keys: readonly string[]): string {
-  return keys.map((k) => `${left}.${quoteStored(k)} = ${right}.${quoteStored(k)}`).join(' and ');
+export function storedKeys(uniqueKey: string | readonly string[] | undefined): string[] {
+  return keyList(uniqueKey).map(storedName);
 }
 
 /**
@@ -110,15 +99,18 @@ export function keyJoin(left: string, right: string, keys: readonly string[]): s
  * needs one source row per key, and Snowflake would otherwise stop with "Duplicate row
  * detected during DML action" (100090) or update nondeterministically.
  */
-export async function assertUniqueKeys(session: SnowflakeSession, target: SnowflakeTarget, relation: string, keys: readonly string[], what: string): Promise<void> {
-  const cols = keys.map(quoteStored).join(', ');
-  const duplicates = await session.rows(`select ${cols}, count(*) as "ASSAY_ROWS" from ${relation} group by ${cols} having count(*) > 1 limit 5`);
-  if (duplicates.length > 0) {
-    throw new BackendError(
-      `Asset "${target.key}": the ${what} repeats the unique key (${keys.map(displayName).join(', ')}), e.g. ${JSON.stringify(duplicates[0])}; it needs one row per key`,
-      { assetKey: target.key, hint: 'Deduplicate in the query, e.g. `qualify row_number() over (partition by <key> order by <updated_at> desc) = 1`.' },
-    );
-  }
+export function assertUniqueKeys(session: SnowflakeSession, target: SnowflakeTarget, relation: string, keys: readonly string[], what: string): Promise<void> {
+  return assertUniqueKey({
+    assetKey: target.key,
+    relation,
+    keys,
+    quoteIdent: quoteStored,
+    displayName,
+    countColumn: 'ASSAY_ROWS',
+    rows: (text) => session.rows(text),
+    subject: `the ${what} repeats`,
+    requirement: 'it needs one row per key',
+  });
 }
 
 /**
@@ -140,10 +132,7 @@ export async function materializeIncremental(backend: SnowflakeBackend, session:
   if (request.fullRefresh || existing !== 'table') {
     await buildTable(backend, session, target, request.sql);
     const facts = await backend.tableFacts(session, target);
-    return {
-      rowCount: facts.rowCount,
-      metadata: { columns: facts.columns, relation: target.relation, materialization: 'incremental', strategy: options.strategy, fullRefresh: true, rowsInserted: facts.rowCount, rowsUpdated: 0, rowsDeleted: 0 },
-    };
+    return buildOutcome({ relation: target.relation, ...facts }, 'incremental', { strategy: options.strategy, ...fullRebuildCounts(facts.rowCount) });
   }
   const batch = await backend.createScratch(session, target, 'BATCH', `as ${asSubquery(backend.inline(request.sql))}`);
   let counts: { rowsInserted: number; rowsUpdated: number; rowsDeleted: number };
@@ -153,25 +142,19 @@ export async function materializeIncremental(backend: SnowflakeBackend, session:
     const next = await describeColumns(session, batch);
     const reconciled = await reconcileSchema(session, target, current, next, options.onSchemaChange ?? 'fail');
     diff = reconciled.diff;
-    const keys = keyList(options.uniqueKey);
+    const keys = storedKeys(options.uniqueKey);
     if (options.strategy === 'merge') await assertUniqueKeys(session, target, batch, keys, 'new batch');
     counts = await session.transaction(() => applyStrategy(session, target, batch, reconciled.columns, options, request));
   } finally {
     await session.bestEffort(`drop table if exists ${batch}`);
   }
   const facts = await backend.tableFacts(session, target);
-  return {
-    rowCount: facts.rowCount,
-    metadata: {
-      columns: facts.columns,
-      relation: target.relation,
-      materialization: 'incremental',
-      strategy: options.strategy,
-      fullRefresh: false,
-      ...counts,
-      ...(isEmptyDiff(diff) ? {} : { schemaChange: { added: diff.added.map((c) => c.name), removed: diff.removed.map((c) => c.name), changed: diff.changed.map((c) => c.name) } }),
-    },
-  };
+  return buildOutcome({ relation: target.relation, ...facts }, 'incremental', {
+    strategy: options.strategy,
+    fullRefresh: false,
+    ...counts,
+    ...schemaChangeMetadata(columnDiffNames(diff)),
+  });
 }
 
 async function applyStrategy(
@@ -185,7 +168,7 @@ async function applyStrategy(
   const cols = columns.map((c) => quoteStored(c.name));
   const list = cols.join(', ');
   const t = target.relation;
-  const keys = keyList(options.uniqueKey);
+  const keys = storedKeys(options.uniqueKey);
   switch (options.strategy) {
     case 'append': {
       const wm = quoteStored(storedName(options.watermark!));
@@ -198,7 +181,7 @@ async function applyStrategy(
       const keySet = new Set(keys);
       const updates = columns.filter((c) => !keySet.has(c.name)).map((c) => `${quoteStored(c.name)} = b.${quoteStored(c.name)}`);
       const merged = await session.run(
-        `merge into ${t} as t using ${batch} as b on (${keyJoin('t', 'b', keys)})
+        `merge into ${t} as t using ${batch} as b on (${keyJoin('t', 'b', keys, quoteStored)})
          ${updates.length > 0 ? `when matched then update set ${updates.join(', ')}` : ''}
          when not matched then insert (${list}) values (${cols.map((c) => `b.${c}`).join(', ')})`,
       );
@@ -208,7 +191,7 @@ async function applyStrategy(
       let deleted: number;
       if (keys.length > 0) {
         // The target's alias goes without AS: DELETE's grammar does not document `AS` for it.
-        deleted = dmlCount(await session.run(`delete from ${t} t using ${batch} as b where ${keyJoin('t', 'b', keys)}`), 'deleted');
+        deleted = dmlCount(await session.run(`delete from ${t} t using ${batch} as b where ${keyJoin('t', 'b', keys, quoteStored)}`), 'deleted');
       } else {
         const wm = quoteStored(storedName(options.watermark!));
         const window = request.partition?.window;

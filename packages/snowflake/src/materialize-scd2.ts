@@ -1,12 +1,11 @@
-import { InvalidDefinitionError, type MaterializeOutcome, type Scd2Options, type SqlMaterializeRequest } from '@assay/core';
+import { asSubquery, buildOutcome, fullRebuildCounts, InvalidDefinitionError, keyJoin, schemaChangeMetadata, type MaterializeOutcome, type Scd2Options, type SqlMaterializeRequest } from '@assay/core';
 import { byName, describeColumns, objectType, type ColumnInfo, type SnowflakeTarget } from './snowflake-catalog.js';
 import type { SnowflakeBackend } from './snowflake-backend.js';
-import { assertUniqueKeys, keyJoin, keyList } from './materialize-incremental.js';
+import { assertUniqueKeys, storedKeys } from './materialize-incremental.js';
 import { buildAside } from './materialize-table.js';
 import { displayName, quoteStored, storedName } from './snowflake-names.js';
 import { dmlCount, type SnowflakeSession } from './snowflake-session.js';
 import { snowflakeLiteral } from './snowflake-values.js';
-import { asSubquery } from './sql-text.js';
 
 /** Columns Assay adds to an SCD2 history table, after the source's own columns. */
 export const SCD2_COLUMNS: readonly ColumnInfo[] = [
@@ -35,7 +34,7 @@ const SCD2_LIST = SCD2_COLUMNS.map((c) => quoteStored(c.name)).join(', ');
 export async function materializeScd2(backend: SnowflakeBackend, session: SnowflakeSession, target: SnowflakeTarget, request: SqlMaterializeRequest): Promise<MaterializeOutcome> {
   const options = request.asset.scd2;
   if (!options) throw new InvalidDefinitionError(target.key, 'materialize: "scd2" needs an "scd2" option');
-  const keys = keyList(options.uniqueKey);
+  const keys = storedKeys(options.uniqueKey);
   const runAt = snowflakeLiteral(new Date());
   const updatedAt = options.updatedAt === undefined ? undefined : quoteStored(storedName(options.updatedAt));
   const validFrom = (alias: string) => (updatedAt ? `cast(${alias}.${updatedAt} as timestamp_ntz)` : runAt);
@@ -60,14 +59,14 @@ export async function materializeScd2(backend: SnowflakeBackend, session: Snowfl
         );
       });
       const facts = await backend.tableFacts(session, target);
-      return { rowCount: facts.rowCount, metadata: { columns: facts.columns, relation: target.relation, materialization: 'scd2', fullRefresh: true, rowsInserted: facts.rowCount, rowsUpdated: 0, rowsDeleted: 0 } };
+      return buildOutcome({ relation: target.relation, ...facts }, 'scd2', fullRebuildCounts(facts.rowCount));
     }
 
     const history = byName(await describeColumns(session, target.relation));
     const added = source.filter((c) => !history.has(c.name));
     for (const c of added) await session.run(`alter table ${target.relation} add column ${quoteStored(c.name)} ${c.type}`);
 
-    const on = keyJoin('t', 'b', keys);
+    const on = keyJoin('t', 'b', keys, quoteStored);
     const changes = await backend.createScratch(
       session,
       target,
@@ -80,7 +79,7 @@ export async function materializeScd2(backend: SnowflakeBackend, session: Snowfl
 
     const counts = await session.transaction(async () => {
       const closed = await session.run(
-        `update ${target.relation} as t set "VALID_TO" = ${validFrom('c')}, "IS_CURRENT" = false from ${changes} as c where ${keyJoin('t', 'c', keys)} and t."IS_CURRENT"`,
+        `update ${target.relation} as t set "VALID_TO" = ${validFrom('c')}, "IS_CURRENT" = false from ${changes} as c where ${keyJoin('t', 'c', keys, quoteStored)} and t."IS_CURRENT"`,
       );
       const invalidated = options.invalidateHardDeletes
         ? dmlCount(await session.run(`update ${target.relation} as t set "VALID_TO" = ${runAt}, "IS_CURRENT" = false where t."IS_CURRENT" and not exists (select 1 from ${batch} as b where ${on})`), 'updated')
@@ -94,17 +93,7 @@ export async function materializeScd2(backend: SnowflakeBackend, session: Snowfl
       return { rowsInserted: dmlCount(inserted, 'inserted'), rowsUpdated: dmlCount(closed, 'updated'), rowsDeleted: invalidated };
     });
     const facts = await backend.tableFacts(session, target);
-    return {
-      rowCount: facts.rowCount,
-      metadata: {
-        columns: facts.columns,
-        relation: target.relation,
-        materialization: 'scd2',
-        fullRefresh: false,
-        ...counts,
-        ...(added.length > 0 ? { schemaChange: { added: added.map((c) => c.name), removed: [], changed: [] } } : {}),
-      },
-    };
+    return buildOutcome({ relation: target.relation, ...facts }, 'scd2', { fullRefresh: false, ...counts, ...schemaChangeMetadata({ added: added.map((c) => c.name) }) });
   } finally {
     for (const t of scratch) await session.bestEffort(`drop table if exists ${t}`);
   }

@@ -1,9 +1,8 @@
-import type { RenderedSql } from '@assay/core';
+import { asSubquery, type RenderedSql } from '@assay/core';
 import { objectType, sibling, type SnowflakeTarget } from './snowflake-catalog.js';
 import type { SnowflakeBackend } from './snowflake-backend.js';
 import { BUILD_SUFFIX } from './snowflake-names.js';
 import type { SnowflakeSession } from './snowflake-session.js';
-import { asSubquery } from './sql-text.js';
 
 /** The relation a build of `target` writes before the swap: `"DB"."S"."ORDERS__ASSAY_NEW"`. */
 export function buildRelation(target: SnowflakeTarget): string {

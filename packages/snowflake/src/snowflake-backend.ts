@@ -4,9 +4,10 @@ import type { Connection } from 'snowflake-sdk';
 import {
   BackendError,
   BaseBackend,
+  buildOutcome,
   ConfigError,
+  materializeWith,
   registerSecret,
-  UnsupportedError,
   type AssetKey,
   type BackendOpenOptions,
   type CheckRequest,
@@ -16,7 +17,6 @@ import {
   type NamedCheckOutcome,
   type PartitionContext,
   type RelationInfo,
-  type RenderedSql,
   type ResolvedCheck,
   type Row,
   type SqlMaterializeRequest,
@@ -34,8 +34,7 @@ import { isTransientSnowflakeError, toConnectError } from './snowflake-errors.js
 import { qualifiedName, qualifiedSchema, quoteIdent, quoteStored, snowflakeObjectName } from './snowflake-names.js';
 import { resolveSnowflakeOptions, SNOWFLAKE_ENV, type ResolveEnvironment, type ResolvedSnowflakeOptions, type SnowflakeBackendOptions } from './snowflake-options.js';
 import { SnowflakeSession } from './snowflake-session.js';
-import { quoteString, snowflakeLiteral } from './snowflake-values.js';
-import { inlineParams } from './sql-text.js';
+import { quoteString, SNOWFLAKE_SQL_SYNTAX, snowflakeLiteral } from './snowflake-values.js';
 import { writeRowsTable } from './write-rows.js';
 
 /** Longest QUERY_TAG Snowflake accepts. */
@@ -258,22 +257,15 @@ export class SnowflakeBackend extends BaseBackend {
     return snowflakeLiteral(value);
   }
 
-  /** @internal An asset's rendered SQL with its values inlined as literals (for DDL). */
-  inline(sql: RenderedSql): string {
-    return inlineParams(sql.text, sql.params, (v) => snowflakeLiteral(v));
-  }
+  /** Snowflake's `$$...$$` strings, backslash escapes and `//` comments, for {@link BaseBackend.inline} (DDL takes no bind variables). */
+  protected override readonly sqlSyntax = SNOWFLAKE_SQL_SYNTAX;
 
   /** @internal Runs `work` on a pooled session bound to one step (asset, run, signal, QUERY_TAG). */
   async withSession<T>(scope: StepScope, work: (session: SnowflakeSession) => Promise<T>): Promise<T> {
     if (!this.pool) await this.open({ concurrency: 1 });
     const pool = this.pool;
     if (!pool) throw new BackendError('The Snowflake backend is closed', { ...(scope.assetKey ? { assetKey: scope.assetKey } : {}) });
-    const slot = await pool.acquire(scope.signal, scope.assetKey);
-    try {
-      return await work(new SnowflakeSession(slot, scope.assetKey, scope.signal, this.queryTag(scope), this.logger));
-    } finally {
-      pool.release(slot);
-    }
+    return pool.use((slot) => work(new SnowflakeSession(slot, scope.assetKey, scope.signal, this.queryTag(scope), this.logger)), { signal: scope.signal, assetKey: scope.assetKey });
   }
 
   private scope(request: StepRequest, assetKey: AssetKey): StepScope {
@@ -364,26 +356,20 @@ export class SnowflakeBackend extends BaseBackend {
   async materializeSql(request: SqlMaterializeRequest): Promise<MaterializeOutcome> {
     const { asset } = request;
     const target = this.target(asset.key);
-    return this.withSession(this.scope(request, asset.key), async (session) => {
-      switch (asset.materialize) {
-        case 'view': {
+    return this.withSession(this.scope(request, asset.key), (session) =>
+      materializeWith(this.name, asset, {
+        view: async () => {
           await buildView(this, session, target, request.sql);
-          const columns = await objectColumns(session, target);
-          return { metadata: { columns, relation: target.relation, materialization: 'view' } };
-        }
-        case 'table': {
+          return buildOutcome({ relation: target.relation, columns: await objectColumns(session, target) }, 'view');
+        },
+        table: async () => {
           await buildTable(this, session, target, request.sql);
-          const facts = await this.tableFacts(session, target);
-          return { rowCount: facts.rowCount, metadata: { columns: facts.columns, relation: target.relation, materialization: 'table' } };
-        }
-        case 'incremental':
-          return materializeIncremental(this, session, target, request);
-        case 'scd2':
-          return materializeScd2(this, session, target, request);
-        default:
-          throw new UnsupportedError(`The snowflake backend cannot materialize "${String(asset.materialize)}"`, { assetKey: asset.key });
-      }
-    });
+          return buildOutcome({ relation: target.relation, ...(await this.tableFacts(session, target)) }, 'table');
+        },
+        incremental: () => materializeIncremental(this, session, target, request),
+        scd2: () => materializeScd2(this, session, target, request),
+      }),
+    );
   }
 
   /** Uploads the asset's new (or changed) files with PUT and loads them with COPY INTO; see {@link ingestFiles}. */

@@ -1,4 +1,4 @@
-import { UnsupportedError, type CheckRequest, type ResolvedCheck } from '@assay/core';
+import { assertQuarantinable, type CheckRequest, type ResolvedCheck } from '@assay/core';
 import { describeColumns, objectType, type ColumnInfo, type SnowflakeTarget } from './snowflake-catalog.js';
 import type { SnowflakeBackend } from './snowflake-backend.js';
 import { quoteStored } from './snowflake-names.js';
@@ -22,13 +22,7 @@ export const QUARANTINE_COLUMNS: readonly ColumnInfo[] = [
  */
 export async function quarantineRows(backend: SnowflakeBackend, session: SnowflakeSession, request: CheckRequest, target: SnowflakeTarget, check: ResolvedCheck): Promise<number> {
   const predicate = backend.failingRowPredicate(ALIAS, check)!;
-  const type = await objectType(session, target);
-  if (type !== 'table') {
-    throw new UnsupportedError(`Asset "${request.assetKey}" is a ${type ?? 'missing relation'}; only tables can quarantine rows`, {
-      assetKey: request.assetKey,
-      hint: 'Materialize the asset as a table (or incremental) to quarantine failing rows.',
-    });
-  }
+  assertQuarantinable(request.assetKey, await objectType(session, target));
   const quarantine = backend.target(`${request.assetKey}__quarantine`);
   const source = await describeColumns(session, target.relation);
   await backend.ensureTableWithColumns(session, quarantine, [...source, ...QUARANTINE_COLUMNS]);

@@ -1,4 +1,4 @@
-import { BackendError, CanceledError, isAssayError, SqlError, type AssayError } from '@assay/core';
+import { BackendError, isAssayError, isTransientError, SqlError, type AssayError } from '@assay/core';
 
 /** What a snowflake-sdk error carries. */
 export interface DriverError {
@@ -66,16 +66,12 @@ export function isNetworkError(error: unknown): boolean {
  * (compilation `001003`, missing object `002003`, invalid identifier `000904`, ...) are not.
  */
 export function isTransientSnowflakeError(error: unknown): boolean {
-  if (isAssayError(error)) {
-    if (error.transient) return true;
-    if (error.code !== 'ASSAY_SQL' && error.code !== 'ASSAY_BACKEND') return false;
-    return error.cause !== undefined && isTransientSnowflakeError(error.cause);
-  }
-  if (isAuthError(error)) return false;
-  const code = driverCode(error);
-  if (TRANSIENT_SQL_CODES.has(code)) return true;
-  if (/^08/.test((error as DriverError | undefined)?.sqlState ?? '')) return true;
-  return isSessionExpired(error) || isNetworkError(error);
+  return isTransientError(error, (cause) => {
+    if (isAuthError(cause)) return false;
+    if (TRANSIENT_SQL_CODES.has(driverCode(cause))) return true;
+    if (/^08/.test((cause as DriverError | undefined)?.sqlState ?? '')) return true;
+    return isSessionExpired(cause) || isNetworkError(cause);
+  });
 }
 
 /** A short excerpt of a statement for messages: first line(s), at most `max` characters. */
@@ -164,14 +160,6 @@ export function toSqlError(error: unknown, sql: string, assetKey?: string): Assa
     ...(position === undefined ? {} : { position }),
     ...(hint === undefined ? {} : { hint }),
     transient: isTransientSnowflakeError(error),
-  });
-}
-
-/** The error to throw once a statement stopped because its signal aborted. */
-export function canceledError(assetKey: string | undefined, cause?: unknown): CanceledError {
-  return new CanceledError(assetKey ? `Asset "${assetKey}" canceled` : 'Query canceled', {
-    ...(assetKey === undefined ? {} : { assetKey }),
-    ...(cause === undefined ? {} : { cause }),
   });
 }
 

@@ -3,13 +3,13 @@ import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { inlineParams } from '@assay/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseToml } from './connections-toml.js';
 import { resolveSnowflakeOptions } from './snowflake-options.js';
 import { displayName, quoteIdent, snowflakeObjectName, storedName } from './snowflake-names.js';
 import { errorPosition, isTransientSnowflakeError, toSqlError } from './snowflake-errors.js';
-import { inlineParams } from './sql-text.js';
-import { quoteString, snowflakeLiteral } from './snowflake-values.js';
+import { quoteString, SNOWFLAKE_SQL_SYNTAX, snowflakeLiteral } from './snowflake-values.js';
 import { diffColumns } from './materialize-incremental.js';
 import { globRegExp } from './find-files.js';
 import { jsonErrorLine, parseCsv, readLocalRecords } from './local-records.js';
@@ -157,10 +157,10 @@ describe('identifier policy', () => {
 
 describe('SQL text and literals', () => {
   it('inlines parameters only outside strings, identifiers, $$ blocks and comments', () => {
-    expect(inlineParams(`select ? as a, '?' as "b?" -- what?\n, ? /* ? */ // ?\n, $$?$$, ?`, ['x', 2, null], snowflakeLiteral)).toBe(
+    expect(inlineParams(`select ? as a, '?' as "b?" -- what?\n, ? /* ? */ // ?\n, $$?$$, ?`, ['x', 2, null], snowflakeLiteral, SNOWFLAKE_SQL_SYNTAX)).toBe(
       `select 'x' as a, '?' as "b?" -- what?\n, 2 /* ? */ // ?\n, $$?$$, NULL`,
     );
-    expect(inlineParams(`select 'it\\'s ?', ?`, ["o'k"], snowflakeLiteral)).toBe(`select 'it\\'s ?', 'o''k'`);
+    expect(inlineParams(`select 'it\\'s ?', ?`, ["o'k"], snowflakeLiteral, SNOWFLAKE_SQL_SYNTAX)).toBe(`select 'it\\'s ?', 'o''k'`);
   });
 
   it('escapes backslashes and quotes, and types dates and objects', () => {

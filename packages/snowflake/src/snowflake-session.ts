@@ -1,7 +1,7 @@
 import type { Connection, RowStatement, SnowflakeError } from 'snowflake-sdk';
-import { BackendError, isAssayError, type Logger, type Row } from '@assay/core';
+import { BackendError, canceledError, isAssayError, type Logger, type Row } from '@assay/core';
 import type { PooledConnection } from './connection-pool.js';
-import { canceledError, isSessionExpired, sqlExcerpt, toSqlError } from './snowflake-errors.js';
+import { isSessionExpired, sqlExcerpt, toSqlError } from './snowflake-errors.js';
 import { convertRow, resultColumns, toBind, type ResultColumn } from './snowflake-values.js';
 
 /** What one statement returned. */

@@ -1,5 +1,5 @@
 import type { Bind, Column } from 'snowflake-sdk';
-import type { Row } from '@assay/core';
+import type { Row, SqlSyntax } from '@assay/core';
 
 /** A column of a result: name and Snowflake type (`fixed`, `text`, `timestamp_ntz`, ...). */
 export interface ResultColumn {
@@ -108,6 +108,12 @@ export function snowflakeLiteral(value: unknown): string {
   if (typeof value === 'string') return quoteString(value);
   return `PARSE_JSON(${quoteString(JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)))})`;
 }
+
+/**
+ * Snowflake's quoting and comment forms beyond ANSI's: backslash escapes in `'...'` strings,
+ * `$$...$$` strings and `//` line comments, so a `?` inside them is not a placeholder.
+ */
+export const SNOWFLAKE_SQL_SYNTAX: SqlSyntax = { backslashEscapes: true, dollarQuotes: true, slashComments: true };
 
 /** `'text'` with backslashes and quotes escaped (Snowflake reads backslash escapes in strings). */
 export function quoteString(text: string): string {

@@ -1,4 +1,4 @@
-import { BackendError, type MaterializeOutcome, type Row } from '@assay/core';
+import { BackendError, buildOutcome, inferColumnKinds, type ColumnKind, type MaterializeOutcome, type Row } from '@assay/core';
 import { objectType, type SnowflakeTarget } from './snowflake-catalog.js';
 import type { SnowflakeBackend } from './snowflake-backend.js';
 import { buildAside } from './materialize-table.js';
@@ -11,31 +11,18 @@ export type InferredType = 'BOOLEAN' | 'NUMBER(38,0)' | 'FLOAT' | 'VARCHAR' | 'T
 
 /** Bind values per INSERT: below the 65,280 at which snowflake-sdk switches to stage binding. */
 const MAX_BINDS_PER_INSERT = 60_000;
-const NUMBER_38 = 10n ** 38n;
 
-function kindOf(value: unknown): InferredType | undefined {
-  if (value === null || value === undefined) return undefined;
-  switch (typeof value) {
-    case 'boolean':
-      return 'BOOLEAN';
-    case 'number':
-      return Number.isInteger(value) ? 'NUMBER(38,0)' : 'FLOAT';
-    case 'bigint':
-      return value > -NUMBER_38 && value < NUMBER_38 ? 'NUMBER(38,0)' : 'VARCHAR';
-    case 'string':
-      return 'VARCHAR';
-    default:
-      if (value instanceof Date) return 'TIMESTAMP_NTZ';
-      if (value instanceof Uint8Array) return 'BINARY';
-      return 'VARIANT';
-  }
-}
-
-function widen(a: InferredType | undefined, b: InferredType): InferredType {
-  if (a === undefined || a === b) return b;
-  if ((a === 'NUMBER(38,0)' && b === 'FLOAT') || (a === 'FLOAT' && b === 'NUMBER(38,0)')) return 'FLOAT';
-  return 'VARCHAR';
-}
+/** The Snowflake type of each neutral column kind; integers beyond NUMBER's 38 digits are inferred as text. */
+const SNOWFLAKE_TYPES: Readonly<Record<ColumnKind, InferredType>> = {
+  boolean: 'BOOLEAN',
+  integer: 'NUMBER(38,0)',
+  bigInteger: 'NUMBER(38,0)',
+  double: 'FLOAT',
+  text: 'VARCHAR',
+  timestamp: 'TIMESTAMP_NTZ',
+  binary: 'BINARY',
+  json: 'VARIANT',
+};
 
 /**
  * Column names (in order of first appearance, under the identifier policy: `id` → `ID`) and
@@ -46,25 +33,20 @@ function widen(a: InferredType | undefined, b: InferredType): InferredType {
  * @throws {@link BackendError} when two keys map to the same column (`id` and `ID`).
  */
 export function inferColumns(rows: readonly Row[], assetKey = ''): { key: string; name: string; type: InferredType }[] {
-  const types = new Map<string, InferredType | undefined>();
-  const names = new Map<string, string>();
-  for (const row of rows) {
-    for (const [key, value] of Object.entries(row)) {
-      const name = storedName(key);
-      const owner = names.get(name);
-      if (owner === undefined) names.set(name, key);
-      else if (owner !== key) {
-        throw new BackendError(`Asset "${assetKey}": the returned rows have fields "${owner}" and "${key}", which are the same Snowflake column ${displayName(name)}`, {
-          assetKey,
-          hint: 'Snowflake upper-cases unquoted names; rename one of the fields.',
-        });
-      }
-      const kind = kindOf(value);
-      if (!types.has(key)) types.set(key, kind);
-      else if (kind !== undefined) types.set(key, widen(types.get(key), kind));
+  const columns = inferColumnKinds(rows, { maxIntegerDigits: 38 });
+  const owners = new Map<string, string>();
+  for (const { name: key } of columns) {
+    const name = storedName(key);
+    const owner = owners.get(name);
+    if (owner !== undefined) {
+      throw new BackendError(`Asset "${assetKey}": the returned rows have fields "${owner}" and "${key}", which are the same Snowflake column ${displayName(name)}`, {
+        assetKey,
+        hint: 'Snowflake upper-cases unquoted names; rename one of the fields.',
+      });
     }
+    owners.set(name, key);
   }
-  return [...types].map(([key, type]) => ({ key, name: storedName(key), type: type ?? 'VARCHAR' }));
+  return columns.map(({ name: key, kind }) => ({ key, name: storedName(key), type: SNOWFLAKE_TYPES[kind] }));
 }
 
 function asText(value: unknown, type: InferredType): string | null {
@@ -121,6 +103,5 @@ export async function writeRowsTable(backend: SnowflakeBackend, session: Snowfla
       await session.bestEffort(`drop table if exists ${staged}`);
     }
   }
-  const facts = await backend.tableFacts(session, target);
-  return { rowCount: facts.rowCount, metadata: { columns: facts.columns, relation: target.relation, materialization: 'rows' } };
+  return buildOutcome({ relation: target.relation, ...(await backend.tableFacts(session, target)) }, 'rows');
 }

@@ -3,7 +3,7 @@ import { isAssayError, UnsupportedError } from '../errors.js';
 import type { AssetKey } from '../definitions/asset-key.js';
 import type { ResolvedCheck } from '../definitions/checks.js';
 import type { Row } from '../definitions/context.js';
-import { renderSql, SELF_KEY } from '../definitions/sql.js';
+import { renderSql, SELF_KEY, type RenderedSql } from '../definitions/sql.js';
 import type {
   Backend,
   BackendOpenOptions,
@@ -15,6 +15,7 @@ import type {
   SqlMaterializeRequest,
   StepRequest,
 } from './backend.js';
+import { inlineParams, type SqlSyntax } from './inline-params.js';
 
 const SAMPLE_SIZE = 5;
 /** Alias of the checked relation in check queries; row-level predicates qualify columns with it. */
@@ -42,10 +43,11 @@ function columnOf(row: Row | undefined, name: string): unknown {
  * Base class for backends: implements the optional parts of {@link Backend} with portable
  * SQL so a new backend only writes connections and materialization strategies.
  *
- * Defaults: `?` placeholders, `"schema"."table"` relations, checks and quarantine through
- * ANSI SQL on {@link Backend.query}, table fingerprints from `count(*)`/`max(column)`,
- * transient = an {@link AssayError} marked `transient`. Ingestion and `writeRows` throw
- * `ASSAY_UNSUPPORTED` until overridden.
+ * Defaults: `?` placeholders, `"schema"."table"` relations, ANSI quoting and comments
+ * ({@link BaseBackend.sqlSyntax}), checks and quarantine through ANSI SQL on
+ * {@link Backend.query}, table fingerprints from `count(*)`/`max(column)`, transient = an
+ * {@link AssayError} marked `transient`. Ingestion and `writeRows` throw `ASSAY_UNSUPPORTED`
+ * until overridden.
  */
 export abstract class BaseBackend implements Backend {
   abstract readonly name: string;
@@ -82,6 +84,22 @@ export abstract class BaseBackend implements Backend {
     if (value instanceof Date) return `TIMESTAMP '${value.toISOString().replace('T', ' ').replace('Z', '')}'`;
     const text = typeof value === 'string' ? value : JSON.stringify(value);
     return `'${text.replace(/'/g, "''")}'`;
+  }
+
+  /**
+   * The quoting and comment forms of the backend's SQL, so {@link BaseBackend.inline} leaves
+   * a `?` inside a literal or comment alone. Defaults to ANSI's (`{}`); override for dialects
+   * with more (Snowflake's `$$...$$`, backslash escapes and `//` comments).
+   */
+  protected readonly sqlSyntax: SqlSyntax = {};
+
+  /**
+   * A rendered statement with its bound values inlined as literals (through
+   * {@link BaseBackend.literal}), for statements the engine cannot prepare, such as
+   * `CREATE VIEW` or DDL that takes no bind variables. See {@link inlineParams}.
+   */
+  inline(sql: RenderedSql): string {
+    return inlineParams(sql.text, sql.params, (v) => this.literal(v), this.sqlSyntax);
   }
 
   ingest(request: IngestMaterializeRequest): Promise<MaterializeOutcome> {
@@ -212,4 +230,17 @@ export abstract class BaseBackend implements Backend {
     await this.query(`delete from ${relation} where ${predicate}`, [], opts);
     return moved;
   }
+}
+
+/**
+ * Fails with `ASSAY_UNSUPPORTED` unless the asset's relation is a table (`type` as the
+ * catalog reports it; undefined when missing): rows can only be moved to quarantine out of a
+ * table, not a view.
+ */
+export function assertQuarantinable(assetKey: AssetKey, type: 'table' | 'view' | undefined): void {
+  if (type === 'table') return;
+  throw new UnsupportedError(`Asset "${assetKey}" is a ${type ?? 'missing relation'}; only tables can quarantine rows`, {
+    assetKey,
+    hint: 'Materialize the asset as a table (or incremental) to quarantine failing rows.',
+  });
 }

@@ -1,7 +1,7 @@
 import type { AssetKey } from '../definitions/asset-key.js';
 import type { Row } from '../definitions/context.js';
-import { CanceledError } from '../errors.js';
 import { BaseBackend } from './base-backend.js';
+import { canceledError } from './canceled-error.js';
 import { sleep } from '../sleep.js';
 import type {
   BackendOpenOptions,
@@ -57,7 +57,7 @@ export class NoopBackend extends BaseBackend {
     this.attempts.set(key, attempt);
     const delay = typeof this.options.delayMs === 'function' ? this.options.delayMs(key) : (this.options.delayMs ?? 0);
     if (delay > 0) await sleep(delay, signal);
-    if (signal.aborted) throw new CanceledError(`Asset "${key}" canceled`, { assetKey: key });
+    if (signal.aborted) throw canceledError(key);
     const error = this.options.fail?.(key, attempt);
     if (error !== undefined) throw error;
     this.materialized.add(key);

@@ -50,6 +50,7 @@ interface AssayErrorLike {
   code?: string;
   assetKey?: string;
   message: string;
+  hint?: string;
   sql?: string;
   position?: number;
 }
@@ -324,6 +325,18 @@ export function describeBackendConformance(
         expect(await count(k)).toBe(2);
       });
 
+      test('incremental.merge-duplicate-key', 'refuses new rows that repeat the unique key and keeps the table', async () => {
+        const k = key('inc_dupes');
+        const spec: SqlAssetSpec = { key: k, materialize: 'incremental', incremental: { strategy: 'merge', uniqueKey: 'id' } };
+        await build(def(spec, selectRows(['id', 'v'], [[1, 'a']])));
+        const error = await rejection(build(def(spec, selectRows(['id', 'v'], [[2, 'b'], [3, 'c'], [2, 'd']]))));
+        expect(error.code).toBe('ASSAY_BACKEND');
+        expect(error.assetKey).toBe(k);
+        expect(error.message).toMatch(/repeat.* the unique key \(id\)/);
+        expect(error.hint).toMatch(/qualify row_number/);
+        expect((await rows(k, 'id')).map((r) => [num(r.id), r.v])).toEqual([[1, 'a']]);
+      });
+
       test('incremental.failure-keeps-table', 'a failing incremental run changes nothing', async () => {
         const k = key('inc_fail');
         const spec: SqlAssetSpec = { key: k, materialize: 'incremental', incremental: { strategy: 'merge', uniqueKey: 'id' } };
@@ -393,6 +406,19 @@ export function describeBackendConformance(
         await build(def(keepSpec, selectRows(['id', 'name', 'updated_at'], [row(1, '2024-01-01'), row(2, '2024-01-01')])));
         await build(def(keepSpec, selectRows(['id', 'name', 'updated_at'], [row(1, '2024-01-01')])));
         expect((await current(kept)).map((r) => num(r.id))).toEqual([1, 2]);
+      });
+
+      test('scd2.duplicate-key', 'refuses a source that repeats the unique key, on the first run and later ones', async () => {
+        const k = key('scd_dupes');
+        const spec: SqlAssetSpec = { key: k, materialize: 'scd2', scd2: { uniqueKey: 'id', checkColumns: 'all' } };
+        const first = await rejection(build(def(spec, selectRows(['id', 'name'], [[1, 'a'], [1, 'b']]))));
+        expect([first.code, first.assetKey]).toEqual(['ASSAY_BACKEND', k]);
+        expect(first.message).toMatch(/repeats the unique key \(id\)/);
+        expect(await backend.describe(k)).toBeUndefined();
+        await build(def(spec, selectRows(['id', 'name'], [[1, 'a']])));
+        const later = await rejection(build(def(spec, selectRows(['id', 'name'], [[1, 'b'], [2, 'c'], [2, 'd']]))));
+        expect(later.code).toBe('ASSAY_BACKEND');
+        expect((await rows(k, 'id')).map((r) => [num(r.id), r.name])).toEqual([[1, 'a']]);
       });
 
       test('scd2.full-refresh', 'a full refresh restarts history from the source', async () => {
