@@ -12,6 +12,7 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 import { closeDatabase, openDatabase } from '@assay/duckdb';
 
 /** Options of {@link generate}. */
@@ -295,30 +296,27 @@ export async function generate(options: GenerateOptions): Promise<GenerateSummar
   }
 }
 
-function parseArgs(argv: readonly string[]): { scale: number; seed: number; out: string; ifMissing: boolean } {
-  const out = { scale: 1, seed: 42, out: 'data', ifMissing: false };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined) throw new RangeError(`${arg} needs a value`);
-      return v;
-    };
-    if (arg === '--scale') out.scale = Number(value());
-    else if (arg === '--seed') out.seed = Number(value());
-    else if (arg === '--out') out.out = value();
-    else if (arg === '--if-missing') out.ifMissing = true;
-    else if (arg === '--help' || arg === '-h') {
-      console.log('Usage: generate [--scale 1] [--seed 42] [--out data] [--if-missing]');
-      process.exit(0);
-    } else throw new RangeError(`unknown argument ${arg}`);
+function readArgs(argv: readonly string[]): { scale: number; seed: number; out: string; ifMissing: boolean } {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      scale: { type: 'string', default: '1' },
+      seed: { type: 'string', default: '42' },
+      out: { type: 'string', default: 'data' },
+      'if-missing': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    console.log('Usage: generate [--scale 1] [--seed 42] [--out data] [--if-missing]');
+    process.exit(0);
   }
-  return out;
+  return { scale: Number(values.scale), seed: Number(values.seed), out: values.out, ifMissing: values['if-missing'] };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   try {
-    const args = parseArgs(process.argv.slice(2));
+    const args = readArgs(process.argv.slice(2));
     if (args.ifMissing && RAW_TABLES.every((t) => existsSync(rawFile(resolve(args.out), t)))) {
       console.log(`data present in ${args.out}/raw (run \`npm run generate\` to regenerate)`);
     } else {

@@ -11,6 +11,7 @@
 import { existsSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 import { closeDatabase, openDatabase } from '@assay/duckdb';
 import { extractConfig } from '../assets/extract-config.js';
 import { CATEGORIES, defineMacros, insertCustomersSql, insertOrders, REFERENCE_TIME, SCHEMA_SQL } from './source-sql.js';
@@ -99,30 +100,27 @@ export async function generateSource(options: GenerateSourceOptions): Promise<So
   }
 }
 
-function parseArgs(argv: readonly string[]): { scale: number; seed: number; ifMissing: boolean } {
-  const out = { scale: 1, seed: 42, ifMissing: false };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined) throw new RangeError(`${arg} needs a value`);
-      return v;
-    };
-    if (arg === '--scale') out.scale = Number(value());
-    else if (arg === '--seed') out.seed = Number(value());
-    else if (arg === '--if-missing') out.ifMissing = true;
-    else if (arg === '--help' || arg === '-h') {
-      console.log('Usage: generate [--scale 1] [--seed 42] [--if-missing]');
-      process.exit(0);
-    } else throw new RangeError(`unknown argument ${arg}`);
+function readArgs(argv: readonly string[]): { scale: number; seed: number; ifMissing: boolean } {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      scale: { type: 'string', default: '1' },
+      seed: { type: 'string', default: '42' },
+      'if-missing': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    console.log('Usage: generate [--scale 1] [--seed 42] [--if-missing]');
+    process.exit(0);
   }
-  return out;
+  return { scale: Number(values.scale), seed: Number(values.seed), ifMissing: values['if-missing'] };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   const projectDir = join(dirname(fileURLToPath(import.meta.url)), '..');
   try {
-    const args = parseArgs(process.argv.slice(2));
+    const args = readArgs(process.argv.slice(2));
     if (args.ifMissing && existsSync(resolve(projectDir, extractConfig.source.path))) {
       console.log(`source present: ${extractConfig.source.path} (run \`npm run generate\` to start over)`);
     } else {
