@@ -6,22 +6,13 @@ import { defineAssets, materialize, MemoryStateStore, type RunResult } from '@as
 import { duckdb } from '@assay/duckdb';
 import * as assets from '../assets/index.js';
 import { dayDate, DEFAULT_START_DATE, generateOpenAiExports } from '../scripts/generate-openai-exports.js';
+import { expectAllGreen, expectSilverAndGoldMatch } from './expect-outputs.js';
 import { readExports, type ExpectedOutputs } from './read-exports.js';
 
 // Small but not trivial: 300 chat completions and 2 × 50 batch requests a day.
 const SCALE = 0.5;
 
 const defs = defineAssets(assets);
-
-/** Fails with the failing assets and checks listed, so a red run says what broke. */
-function expectAllGreen(result: RunResult): void {
-  const problems = result.assets.flatMap((a) => [
-    ...(a.status === 'success' ? [] : [`${a.key}: ${a.status} ${a.error?.message ?? a.reason ?? ''}`]),
-    ...a.checks.filter((c) => !c.passed).map((c) => `${a.key} check ${c.name}: ${c.message ?? ''}`),
-  ]);
-  expect(problems).toEqual([]);
-  expect(result.status).toBe('success');
-}
 
 function asset(result: RunResult, key: string) {
   const found = result.assets.find((a) => a.key === key);
@@ -56,58 +47,8 @@ describe('openai-usage example (seed 000)', () => {
     expect(await count('select count(*) as n from bronze."RAW_USAGE_BUCKETS__quarantine"')).toBe(expected.usage.malformed);
     expect(await count('select count(distinct source_file) as n from bronze."RAW_BATCH_OUTPUTS"')).toBe(expected.batch.files.length);
 
-    // DT_COMPLETIONS: one row per choice; logged errors (no choices) drop out.
-    const c = await one<Record<string, number>>(`
-      select count(*) as n, count(*) filter (where is_refusal) as refusals, count(*) filter (where is_structured_output) as structured,
-             count(*) filter (where has_tool_calls) as with_tools, count(distinct completion_id) filter (where choice_index = 1) as multi
-      from silver."DT_COMPLETIONS"`);
-    expect(Number(c.n)).toBe(expected.completionRows);
-    expect(Number(c.refusals)).toBe(expected.refusals);
-    expect(Number(c.structured)).toBe(expected.structuredOutputs);
-    expect(Number(c.with_tools)).toBe(expected.choicesWithToolCalls);
-    expect(Number(c.multi)).toBe(expected.multiChoiceCompletions);
-
-    // DT_TOOL_CALLS: one row per call, arguments parsed or NULL.
-    const t = await one<Record<string, number>>(`
-      select count(*) as n, count(*) filter (where arguments_parsed is null) as unparseable, sum(argument_count) as args
-      from silver."DT_TOOL_CALLS"`);
-    expect(Number(t.n)).toBe(expected.toolCalls);
-    expect(Number(t.unparseable)).toBe(expected.unparseableArguments);
-    expect(Number(t.args)).toBe(expected.argumentCountSum);
-
-    // DT_BATCH_OUTCOMES: outer flatten keeps the errors, one row each.
-    const outcomes = await backend.query('select outcome, count(*) as n from silver."DT_BATCH_OUTCOMES" group by outcome');
-    expect(Object.fromEntries(outcomes.map((r) => [r.outcome, Number(r.n)]))).toEqual(Object.fromEntries(expected.outcomes));
-    expect(await count('select count(*) as n from silver."DT_BATCH_OUTCOMES" where choice_index is null')).toBe(expected.batchRowsWithoutChoice);
-
-    // DT_USAGE_FLAT: one row per bucket result.
-    expect(await count('select count(*) as n from silver."DT_USAGE_FLAT"')).toBe(expected.usageRows);
-
-    // Gold: daily tokens and cost per (day, model, batch), summed over projects.
-    const daily = await backend.query(`
-      select strftime(bucket_date, '%Y-%m-%d') as d, model, is_batch, sum(total_input_tokens) as input, sum(total_output_tokens) as output,
-             sum(total_cached_tokens) as cached, sum(total_requests) as requests, sum(est_total_cost_usd) as cost
-      from gold."DT_DAILY_TOKEN_SUMMARY" group by all`);
-    expect(daily).toHaveLength(expected.usageTotals.size);
-    for (const row of daily) {
-      const want = expected.usageTotals.get(`${row.d}|${row.model}|${row.is_batch}`);
-      expect(want, `${row.d} ${row.model} batch=${row.is_batch}`).toBeDefined();
-      expect([Number(row.input), Number(row.output), Number(row.cached), Number(row.requests)]).toEqual([want!.input, want!.output, want!.cached, want!.requests]);
-      expect(Number(row.cost)).toBeCloseTo(want!.costUsd, 5);
-    }
-
-    // Gold: tool call analytics add up to the calls per function.
-    const tca = await backend.query('select function_name, sum(invocation_count) as n from gold."DT_TOOL_CALL_ANALYTICS" group by function_name');
-    expect(Object.fromEntries(tca.map((r) => [r.function_name, Number(r.n)]))).toEqual(Object.fromEntries(expected.callsByFunction));
-
-    // Gold: batch summary counts, shares and tokens.
-    const bs = await backend.query('select outcome, sum(record_count) as n, sum(pct_of_total) as pct, sum(total_tokens_used) as tokens from gold."DT_BATCH_SUMMARY" group by outcome');
-    const batchRows = [...expected.outcomes.values()].reduce((a, b) => a + b, 0);
-    for (const row of bs) {
-      expect(Number(row.n)).toBe(expected.outcomes.get(String(row.outcome)));
-      expect(Number(row.pct)).toBeCloseTo((100 * Number(row.n)) / batchRows, 1);
-    }
-    expect(bs.reduce((s, r) => s + Number(r.tokens), 0)).toBe(expected.batchTokens);
+    // Silver and gold, compared the same way as on Snowflake.
+    await expectSilverAndGoldMatch(backend, expected);
   }
 
   it('materializes bronze → silver → gold with every check passing and outputs matching the exports', async () => {
