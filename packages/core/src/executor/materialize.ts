@@ -470,7 +470,8 @@ export async function materialize(defs: Definitions, options: MaterializeOptions
     options.signal?.removeEventListener('abort', onCallerAbort);
   }
 
-  const results = thePlan.selected.map((key) => steps.get(key)?.result ?? skippedResult(key, thePlan));
+  const skipReasons = new Map(thePlan.skipped.map((s) => [s.key, s.reason]));
+  const results = thePlan.selected.map((key) => steps.get(key)?.result ?? skippedResult(key, skipReasons.get(key)));
   const canceled = [...steps.values()].some((s) => s.result.status === 'canceled');
   const checkFailed = results.some((r) => r.checks.some((c) => !c.passed && c.severity === 'error'));
   const status: RunResult['status'] = canceled && !(options.failFast && failedAny) ? 'canceled' : failedAny || checkFailed ? 'failed' : 'success';
@@ -483,8 +484,8 @@ export async function materialize(defs: Definitions, options: MaterializeOptions
   return { runId, status, startedAt: startedAt.toISOString(), durationMs, assets: results, plan: thePlan, warnings };
 }
 
-function skippedResult(key: AssetKey, p: Plan): AssetRunResult {
-  return { key, status: 'skipped', reason: p.skipped.find((s) => s.key === key)?.reason ?? 'not planned', durationMs: 0, attempts: 0, checks: [] };
+function skippedResult(key: AssetKey, reason: string | undefined): AssetRunResult {
+  return { key, status: 'skipped', reason: reason ?? 'not planned', durationMs: 0, attempts: 0, checks: [] };
 }
 
 /** The SQL error in an error's cause chain, if any. */
