@@ -6,7 +6,7 @@ import { checks, ingestAsset, inlineParams, raw, silentLogger, sql, sqlAsset, ty
 import { buildCheckRequest, buildIngestRequest, buildSqlRequest, buildStepRequest } from '@assay/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorPosition, isTransientDuckDbError, toSqlError } from './duckdb-errors.js';
-import { duckdb, duckDbObjectName, type DuckDbBackend } from './index.js';
+import { duckdb, duckDbConfig, duckDbObjectName, type DuckDbBackend } from './index.js';
 import { inferColumns } from './write-rows.js';
 
 async function failure(promise: Promise<unknown>): Promise<{ code?: string; message: string; assetKey?: string; position?: number; sql?: string; hint?: string }> {
@@ -113,6 +113,14 @@ describe('DuckDbBackend', () => {
   it('uses UTC sessions by default', async () => {
     const [row] = await backend.query("select current_setting('TimeZone') as tz");
     expect(row?.tz).toBe('UTC');
+  });
+
+  it('lets DuckDB reorder unordered writes by default, and still honours ORDER BY', async () => {
+    const [row] = await backend.query("select current_setting('preserve_insertion_order') as keep");
+    expect(row?.keep).toBe(false);
+    await build(def({ key: 'meta/ordered' }, 'select i from range(200000) as r(i) order by i desc'));
+    const rows = await backend.query('select i from "meta"."ordered" limit 3');
+    expect(rows.map((r) => r.i)).toEqual([199999, 199998, 199997]);
   });
 
   it('builds deep keys and one-segment keys where the mapping says', async () => {
@@ -291,6 +299,20 @@ describe('opening', () => {
       await good.close();
     } finally {
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('settings', () => {
+  it('takes preserveInsertionOrder and threads from options, and config wins over both', async () => {
+    expect(duckDbConfig({})).toEqual({ preserve_insertion_order: 'false' });
+    expect(duckDbConfig({ preserveInsertionOrder: true, threads: 3, memoryLimit: '1GB' })).toEqual({ preserve_insertion_order: 'true', threads: '3', memory_limit: '1GB' });
+    expect(duckDbConfig({ preserveInsertionOrder: true, config: { preserve_insertion_order: 'false' } }).preserve_insertion_order).toBe('false');
+    const keep = duckdb({ path: ':memory:', preserveInsertionOrder: true, threads: 1 });
+    try {
+      expect(await keep.query("select current_setting('preserve_insertion_order') as keep, current_setting('threads') as threads")).toEqual([{ keep: true, threads: 1 }]);
+    } finally {
+      await keep.close();
     }
   });
 });

@@ -52,7 +52,15 @@ export interface DuckDbBackendOptions {
    * `loaded_at` and SCD2 validity times do not depend on the machine running the pipeline.
    */
   timeZone?: string;
-  /** Other DuckDB settings passed to the database as-is (e.g. `{ preserve_insertion_order: 'false' }`). */
+  /**
+   * Whether tables keep the row order of the queries that build them when those queries have
+   * no `ORDER BY`. Defaults to `false`: DuckDB may then write rows in the order its threads
+   * produce them, which on a 13.7M-row load halves the time and memory and spares the
+   * compaction at checkpoint (see docs/duckdb.md). An `ORDER BY` is always respected. Set
+   * `true` for DuckDB's own default.
+   */
+  preserveInsertionOrder?: boolean;
+  /** Other DuckDB settings passed to the database as-is (e.g. `{ max_temp_directory_size: '10GB' }`); they win over the options above. */
   config?: Record<string, string>;
 }
 
@@ -106,9 +114,7 @@ export class DuckDbBackend extends BaseBackend {
 
   private async openPool(size: number): Promise<void> {
     if (!this.instance) {
-      const config: Record<string, string> = { ...(this.options.config ?? {}) };
-      if (this.options.threads !== undefined) config.threads = String(this.options.threads);
-      if (this.options.memoryLimit !== undefined) config.memory_limit = this.options.memoryLimit;
+      const config = duckDbConfig(this.options);
       this.instance = await openDatabase(this.options.path, {
         ...(this.options.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: this.options.lockTimeoutMs }),
         config,
@@ -296,6 +302,17 @@ export class DuckDbBackend extends BaseBackend {
   }
 }
 
+
+/**
+ * The database settings a backend opens with: its options, then `config` as-is (which wins).
+ * Exported so benchmarks and tools can run bare SQL under the same settings.
+ */
+export function duckDbConfig(options: Omit<DuckDbBackendOptions, 'path'>): Record<string, string> {
+  const config: Record<string, string> = { preserve_insertion_order: String(options.preserveInsertionOrder ?? false) };
+  if (options.threads !== undefined) config.threads = String(options.threads);
+  if (options.memoryLimit !== undefined) config.memory_limit = options.memoryLimit;
+  return { ...config, ...options.config };
+}
 
 /**
  * Creates a DuckDB backend.

@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 export { openDatabase, closeDatabase, type OpenDatabaseOptions } from './open-database.js';
-export { duckdb, DuckDbBackend, type DuckDbBackendOptions, type DuckDbTarget } from './duckdb-backend.js';
+export { duckdb, duckDbConfig, DuckDbBackend, type DuckDbBackendOptions, type DuckDbTarget } from './duckdb-backend.js';
 export { duckDbObjectName, type DuckDbObjectName, type ColumnInfo } from './duckdb-catalog.js';
 export { isTransientDuckDbError } from './duckdb-errors.js';
 export { SCD2_COLUMNS } from './materialize-scd2.js';
