@@ -1,6 +1,6 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { checks, ingestAsset, inlineParams, raw, silentLogger, sql, sqlAsset, type SqlAssetDefinition, type SqlAssetSpec } from '@assay/core';
 import { buildCheckRequest, buildIngestRequest, buildSqlRequest, buildStepRequest } from '@assay/core/testing';
@@ -252,6 +252,77 @@ describe('DuckDbBackend', () => {
       expect(await backend.query('select id, extra from bronze.evolve order by id')).toEqual([{ id: 1, extra: null }, { id: 2, extra: 'x' }]);
       const history = await backend.query("select file_path, rows_loaded from _assay.load_history where asset_key = 'bronze/evolve' order by file_path");
       expect(history).toEqual([{ file_path: 'evolve_1.csv', rows_loaded: 1 }, { file_path: 'evolve_2.csv', rows_loaded: 1 }]);
+    });
+
+    const writeParquet = async (name: string, select: string) => {
+      const path = join(projectDir, 'pq', name);
+      await mkdir(dirname(path), { recursive: true });
+      await backend.query(`copy (${select}) to '${path}' (format parquet)`);
+      return path;
+    };
+    const loadHistory = (key: string) => backend.query('select file_path, rows_loaded, malformed_rows from _assay.load_history where asset_key = ? order by file_path', [key]);
+
+    it('reads new Parquet files in one scan: by name across differing columns, with rows per file', async () => {
+      await writeParquet('p_1.parquet', "select i as id, 'a' || i as name from range(3) as r(i)");
+      await writeParquet('p_2.parquet', 'select 10 + i as id, i * 1.5 as score from range(2) as r(i)');
+      const first = await ingest({ key: 'bronze/pq', path: 'pq/p_*.parquet', format: 'parquet' });
+      expect(first.metadata).toMatchObject({ filesLoaded: 2, rowsLoaded: 5, malformedRows: 0 });
+      expect(await backend.query('select id, name, score, source_file from bronze.pq order by id')).toEqual([
+        { id: 0, name: 'a0', score: null, source_file: 'pq/p_1.parquet' },
+        { id: 1, name: 'a1', score: null, source_file: 'pq/p_1.parquet' },
+        { id: 2, name: 'a2', score: null, source_file: 'pq/p_1.parquet' },
+        { id: 10, name: null, score: 0, source_file: 'pq/p_2.parquet' },
+        { id: 11, name: null, score: 1.5, source_file: 'pq/p_2.parquet' },
+      ]);
+      const [loaded] = await backend.query('select count(distinct loaded_at) as n, min(loaded_at) as at from bronze.pq');
+      expect(loaded).toMatchObject({ n: 1, at: expect.any(Date) });
+
+      // A changed file replaces its rows; a new file brings a column.
+      await new Promise((r) => setTimeout(r, 5));
+      await writeParquet('p_1.parquet', "select 100 as id, 'changed' as name");
+      await writeParquet('p_3.parquet', "select 20 as id, 'x' as extra");
+      const second = await ingest({ key: 'bronze/pq', path: 'pq/p_*.parquet', format: 'parquet' });
+      expect(second.metadata).toMatchObject({ filesLoaded: 2, rowsLoaded: 2, schemaChange: { added: ['extra'] } });
+      expect(await backend.query('select id, extra, source_file from bronze.pq order by id')).toEqual([
+        { id: 10, extra: null, source_file: 'pq/p_2.parquet' },
+        { id: 11, extra: null, source_file: 'pq/p_2.parquet' },
+        { id: 20, extra: 'x', source_file: 'pq/p_3.parquet' },
+        { id: 100, extra: null, source_file: 'pq/p_1.parquet' },
+      ]);
+      expect(await loadHistory('bronze/pq')).toEqual([
+        { file_path: 'pq/p_1.parquet', rows_loaded: 1, malformed_rows: 0 },
+        { file_path: 'pq/p_2.parquet', rows_loaded: 2, malformed_rows: 0 },
+        { file_path: 'pq/p_3.parquet', rows_loaded: 1, malformed_rows: 0 },
+      ]);
+    });
+
+    it('falls back to file-by-file loading to name or quarantine an unreadable Parquet file', async () => {
+      await writeParquet('q_1.parquet', 'select i as id from range(4) as r(i)');
+      // A footer DuckDB reads but pages it cannot decode: the one-scan read fails mid-load.
+      const bad = await writeParquet('q_2.parquet', "select i as id from range(1000) as r(i)");
+      const bytes = await readFile(bad);
+      bytes.fill(0xff, 4, 200);
+      await writeFile(bad, bytes);
+
+      const error = await failure(ingest({ key: 'bronze/pq_bad', path: 'pq/q_*.parquet', format: 'parquet' }));
+      expect(error).toMatchObject({ code: 'ASSAY_INGEST', assetKey: 'bronze/pq_bad' });
+      expect(error.message).toContain('pq/q_2.parquet');
+      expect(await backend.describe('bronze/pq_bad')).toBeUndefined();
+
+      // Not Parquet at all: the footers cannot be read, so the scan is not even tried.
+      await writeFile(join(projectDir, 'pq', 'q_3.parquet'), 'not parquet at all');
+      const out = await ingest({ key: 'bronze/pq_bad', path: 'pq/q_*.parquet', format: 'parquet', onError: 'quarantine' });
+      expect(out.metadata).toMatchObject({ filesLoaded: 3, rowsLoaded: 4, malformedRows: 2 });
+      expect(await backend.query('select count(*) as n from bronze.pq_bad')).toEqual([{ n: 4 }]);
+      expect(await backend.query('select source_file from bronze.pq_bad__quarantine order by source_file')).toEqual([
+        { source_file: 'pq/q_2.parquet' },
+        { source_file: 'pq/q_3.parquet' },
+      ]);
+      expect(await loadHistory('bronze/pq_bad')).toEqual([
+        { file_path: 'pq/q_1.parquet', rows_loaded: 4, malformed_rows: 0 },
+        { file_path: 'pq/q_2.parquet', rows_loaded: 0, malformed_rows: 1 },
+        { file_path: 'pq/q_3.parquet', rows_loaded: 0, malformed_rows: 1 },
+      ]);
     });
 
     it('cancels a load before it changes anything', async () => {
