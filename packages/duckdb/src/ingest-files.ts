@@ -85,7 +85,8 @@ export async function ingestFiles(backend: DuckDbBackend, session: DuckDbSession
   if (pending.length === 0 && !request.fullRefresh) {
     const exists = (await objectType(session, target.schema, target.table)) === 'table';
     const rowCount = exists ? await session.count(`select count(*) from ${target.relation}`) : 0;
-    return nothingToLoadOutcome(target.relation, rowCount, found.length);
+    const outcome = nothingToLoadOutcome(target.relation, rowCount, found.length);
+    return exists ? { ...outcome, addedRows: `(select * from ${target.relation} where false)` } : outcome;
   }
 
   const load: Load = {
@@ -104,7 +105,7 @@ export async function ingestFiles(backend: DuckDbBackend, session: DuckDbSession
     // file that turns out unreadable only then rolls the transaction back, and the load
     // starts over file by file, which names the file and quarantines it as asked.
     const direct = await directParquetSource(load);
-    let outcome: { quarantined: number; addedColumns: string[] };
+    let outcome: { quarantined: number; addedColumns: string[]; appended: boolean };
     try {
       outcome = await commitLoad(load, direct ?? (await stageEachFile(load)));
     } catch (error) {
@@ -115,7 +116,7 @@ export async function ingestFiles(backend: DuckDbBackend, session: DuckDbSession
     const exists = (await objectType(session, target.schema, target.table)) === 'table';
     const rowCount = exists ? await session.count(`select count(*) from ${target.relation}`) : 0;
     const columns = exists ? await objectColumns(session, target.schema, target.table) : [];
-    return fileLoadOutcome({
+    const loaded = fileLoadOutcome({
       relation: target.relation,
       rowCount,
       columns,
@@ -127,6 +128,8 @@ export async function ingestFiles(backend: DuckDbBackend, session: DuckDbSession
       addedColumns: outcome.addedColumns,
       fullRefresh: request.fullRefresh,
     });
+    // Rows this load wrote into a table that held rows before carry its loaded_at.
+    return outcome.appended && exists ? { ...loaded, addedRows: `(select * from ${target.relation} where loaded_at = ${timestampLiteral(loadedAt)})` } : loaded;
   } finally {
     await dropStaging(session);
   }
@@ -168,7 +171,7 @@ async function stageEachFile(load: Load): Promise<LoadSource | undefined> {
  * Writes `source` into the table and records quarantine and load history, in one
  * transaction: a failure leaves table, quarantine and history as they were.
  */
-function commitLoad(load: Load, source: LoadSource | undefined): Promise<{ quarantined: number; addedColumns: string[] }> {
+function commitLoad(load: Load, source: LoadSource | undefined): Promise<{ quarantined: number; addedColumns: string[]; appended: boolean }> {
   const { session, target, quarantine, request, pending, perFile, loadedAt } = load;
   return session.transaction(async () => {
     if (request.fullRefresh) {
@@ -212,7 +215,7 @@ function commitLoad(load: Load, source: LoadSource | undefined): Promise<{ quara
       await session.run(`delete from ${LOAD_HISTORY} where asset_key = ? and file_path = ?`, [target.key, f.name]);
       await session.run(`insert into ${LOAD_HISTORY} values (?, ?, ?, ?, ?, ?, ?, ?)`, [target.key, f.name, f.size, f.mtime, counts.rows, counts.malformed, loadedAt, request.runId]);
     }
-    return { quarantined, addedColumns };
+    return { quarantined, addedColumns, appended: existing.length > 0 };
   });
 }
 
@@ -229,6 +232,11 @@ interface LoadSource {
 /** A SQL string literal. */
 function literal(text: string): string {
   return `'${text.replace(/'/g, "''")}'`;
+}
+
+/** A TIMESTAMP literal for a time (UTC wall clock, as bound `Date` parameters are). */
+function timestampLiteral(at: Date): string {
+  return `cast(${literal(at.toISOString().replace('T', ' ').replace('Z', ''))} as timestamp)`;
 }
 
 /** Name of the reader's file-name column: unlikely to clash with a column of the data. */
@@ -255,7 +263,7 @@ async function directParquetSource(load: Load): Promise<LoadSource | undefined> 
   const options = { union_by_name: true, ...spec.readerOptions, filename: FILE_COLUMN };
   const reader = `read_parquet(${list}${readerParams(options, session.assetKey ?? '')})`;
   const sourceFile = `case ${quoteIdent(FILE_COLUMN)} ${files.map((f) => `when ${literal(f.absolute)} then ${literal(f.name)}`).join(' ')} end`;
-  const select = `select * exclude (${quoteIdent(FILE_COLUMN)}), ${sourceFile} as source_file, cast(${literal(loadedAt.toISOString().replace('T', ' ').replace('Z', ''))} as timestamp) as loaded_at from ${reader}`;
+  const select = `select * exclude (${quoteIdent(FILE_COLUMN)}), ${sourceFile} as source_file, ${timestampLiteral(loadedAt)} as loaded_at from ${reader}`;
   try {
     const counts = await session.rows(`select file_name, num_rows from parquet_file_metadata(${list})`);
     const byPath = new Map(files.map((f) => [f.absolute, f.name]));

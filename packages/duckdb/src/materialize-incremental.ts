@@ -89,8 +89,9 @@ export async function materializeIncremental(backend: DuckDbBackend, session: Du
     return buildOutcome({ relation: target.relation, ...facts }, 'incremental', { strategy: options.strategy, ...fullRebuildCounts(facts.rowCount) });
   }
   const batch = batchTable('batch');
+  const watermark = options.strategy === 'append' ? await currentWatermark(session, target, options.watermark!) : undefined;
   const counts = await session.transaction(async () => {
-    await session.run(`create temp table ${batch} as ${await stagingQuery(session, target, options, request.sql.text)}`, request.sql.params);
+    await session.run(`create temp table ${batch} as ${stagingQuery(options, request.sql.text, watermark)}`, request.sql.params);
     const current = await objectColumns(session, target.schema, target.table);
     const next = await describeColumns(session, batch);
     const { columns, diff } = await reconcileSchema(session, target, current, next, options.onSchemaChange ?? 'fail');
@@ -103,12 +104,22 @@ export async function materializeIncremental(backend: DuckDbBackend, session: Du
   });
   const facts = await backend.tableFacts(session, target);
   const { diff, ...rows } = counts;
-  return buildOutcome({ relation: target.relation, ...facts }, 'incremental', {
+  const outcome = buildOutcome({ relation: target.relation, ...facts }, 'incremental', {
     strategy: options.strategy,
     fullRefresh: false,
     ...rows,
     ...schemaChangeMetadata(columnDiffNames(diff)),
   });
+  // Appended rows are the ones past the old watermark: what `new-rows` checks read.
+  return watermark ? { ...outcome, addedRows: `(select * from ${target.relation} where ${watermark.column} > ${watermark.literal})` } : outcome;
+}
+
+/** The target's watermark before a run, as a typed literal; undefined when the table is empty. */
+async function currentWatermark(session: DuckDbSession, target: DuckDbTarget, column: string): Promise<{ column: string; literal: string } | undefined> {
+  const wm = quoteIdent(column);
+  const [row] = await session.rows(`select cast(max(${wm}) as varchar) as value, typeof(max(${wm})) as type from ${target.relation}`);
+  if (row?.value === null || row?.value === undefined) return undefined;
+  return { column: wm, literal: `cast('${String(row.value).replace(/'/g, "''")}' as ${String(row.type)})` };
 }
 
 /**
@@ -117,12 +128,9 @@ export async function materializeIncremental(backend: DuckDbBackend, session: Du
  * fact, staging the whole result took 3.4 s, the filtered one 13 ms). An empty target stages
  * everything.
  */
-async function stagingQuery(session: DuckDbSession, target: DuckDbTarget, options: IncrementalOptions, text: string): Promise<string> {
-  if (options.strategy !== 'append') return asSubquery(text);
-  const wm = quoteIdent(options.watermark!);
-  const [row] = await session.rows(`select max(${wm}) is null as empty from ${target.relation}`);
-  if (row?.empty === true) return asSubquery(text);
-  return `select * from ${asSubquery(text)} as assay_new where assay_new.${wm} > (select max(${wm}) from ${target.relation})`;
+function stagingQuery(options: IncrementalOptions, text: string, watermark: { column: string; literal: string } | undefined): string {
+  if (options.strategy !== 'append' || !watermark) return asSubquery(text);
+  return `select * from ${asSubquery(text)} as assay_new where assay_new.${watermark.column} > ${watermark.literal}`;
 }
 
 async function applyStrategy(

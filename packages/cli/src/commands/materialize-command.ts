@@ -138,7 +138,7 @@ export async function materializeCommand(ctx: CommandContext): Promise<number> {
         status: a.status,
         rowCount: a.rowCount ?? null,
         durationMs: a.durationMs,
-        checks: a.checks.map((c) => ({ name: c.name, passed: c.passed, severity: c.severity })),
+        checks: a.checks.map((c) => ({ name: c.name, passed: c.passed, severity: c.severity, ...(c.skipped ? { skipped: true } : {}) })),
       })),
     };
     printJson(ctx, out);
@@ -168,9 +168,11 @@ function printSummary(
   const upToDate = result.assets.filter((a) => a.status === 'skipped' && a.attempts === 0 && a.reason?.startsWith('up to date'));
   const shown = result.assets.filter((a) => !upToDate.includes(a));
   const rows = shown.map((a) => {
-    const passed = a.checks.filter((c) => c.passed).length;
+    const evaluated = a.checks.filter((c) => !c.skipped);
+    const passed = evaluated.filter((c) => c.passed).length;
     const failedError = a.checks.some((c) => !c.passed && c.severity === 'error');
-    const checks = a.checks.length === 0 ? s.gray('-') : `${passed}/${a.checks.length}`;
+    const skippedChecks = a.checks.length - evaluated.length;
+    const checks = a.checks.length === 0 ? s.gray('-') : `${passed}/${evaluated.length}${skippedChecks > 0 ? s.gray(` +${skippedChecks} skipped`) : ''}`;
     return [
       a.key,
       statusText(a.status),

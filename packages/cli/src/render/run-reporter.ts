@@ -105,7 +105,8 @@ abstract class BaseReporter implements RunReporter {
       case 'check_result': {
         const r = this.running.get(event.assetKey);
         const res = event.result;
-        if (r) {
+        // A skipped check (scope full-builds after a build that only added rows) did not run.
+        if (r && !res.skipped) {
           if (res.passed) r.checksPassed += 1;
           else r.checksFailed += 1;
         }

@@ -49,6 +49,13 @@ export interface MaterializeOutcome {
   rowCount?: number | undefined;
   /** Extra facts: columns and types, bytes, rows inserted/updated, files loaded, ... */
   metadata?: Record<string, unknown>;
+  /**
+   * When the build only added rows to an existing table: a relation (a parenthesized
+   * subquery in the backend's SQL) selecting exactly those rows, which checks with
+   * `scope: 'new-rows'` read instead of the table. Absent when the build wrote the whole
+   * table, or cannot tell its new rows apart; those checks then read the whole table.
+   */
+  addedRows?: string | undefined;
 }
 
 /** Ask a backend to evaluate declared checks on a materialized asset. */
@@ -59,6 +66,11 @@ export interface CheckRequest extends StepRequest {
   checks: readonly ResolvedCheck[];
   /** Move rows failing row-level checks to `<relation>__quarantine` instead of failing. */
   quarantine: boolean;
+  /**
+   * The build's {@link MaterializeOutcome.addedRows}, when it only added rows: checks with
+   * `scope: 'new-rows'` read it. Undefined for whole-table builds and `assets check`.
+   */
+  addedRows?: string | undefined;
 }
 
 /** A check outcome tagged with the check's name. */

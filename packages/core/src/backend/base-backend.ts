@@ -1,9 +1,9 @@
 import { shortHash } from '../hash.js';
 import { isAssayError, UnsupportedError } from '../errors.js';
 import type { AssetKey } from '../definitions/asset-key.js';
-import type { ResolvedCheck } from '../definitions/checks.js';
+import { checkedRelation, skippedCheck, type ResolvedCheck } from '../definitions/checks.js';
 import type { Row } from '../definitions/context.js';
-import { renderSql, SELF_KEY, type RenderedSql } from '../definitions/sql.js';
+import { NEW_ROWS_KEY, renderSql, SELF_KEY, type RenderedSql } from '../definitions/sql.js';
 import type {
   Backend,
   BackendOpenOptions,
@@ -161,7 +161,9 @@ export abstract class BaseBackend implements Backend {
    * the engine gives them.
    */
   protected async evaluateCheck(request: CheckRequest, check: ResolvedCheck, run: CheckQuery): Promise<NamedCheckOutcome> {
-    const rel = this.relation(request.assetKey);
+    const table = this.relation(request.assetKey);
+    const rel = checkedRelation(check, table, request.addedRows);
+    if (rel === undefined) return skippedCheck(check);
     const predicate = this.failingRowPredicate(CHECK_ALIAS, check);
     const from = `${rel} as ${CHECK_ALIAS}`;
     if (predicate !== undefined) {
@@ -176,8 +178,12 @@ export abstract class BaseBackend implements Backend {
     }
     switch (check.type) {
       case 'unique': {
-        const cols = check.columns.map((c) => this.quoteIdent(c)).join(', ');
-        const dupes = `select ${cols}, count(*) as assay_count from ${rel} group by ${cols} having count(*) > 1`;
+        const quoted = check.columns.map((c) => this.quoteIdent(c));
+        const cols = quoted.join(', ');
+        // Only new rows: count, in the whole table, the keys that occur among the new rows,
+        // so a new key repeating an old one is caught as well as repeats within the batch.
+        const onlyNew = rel === table ? '' : ` where exists (select 1 from ${rel} as assay_new where ${quoted.map((c) => `assay_new.${c} is not distinct from ${CHECK_ALIAS}.${c}`).join(' and ')})`;
+        const dupes = `select ${cols}, count(*) as assay_count from ${table} as ${CHECK_ALIAS}${onlyNew} group by ${cols} having count(*) > 1`;
         const [row] = await run(`select count(*) as assay_k, coalesce(sum(assay_count), 0) as assay_n from (${dupes}) as assay_d`);
         const keys = Number(columnOf(row, 'assay_k') ?? 0);
         const rows = Number(columnOf(row, 'assay_n') ?? 0);
@@ -199,7 +205,9 @@ export abstract class BaseBackend implements Backend {
         return { name: check.name, passed, failingRows: passed ? 0 : 1, metadata: { newest: newest.toISOString(), ageSeconds }, message: `newest ${check.column} is ${ageSeconds}s old (max ${check.maxAgeSeconds}s)` };
       }
       case 'sql': {
-        const rendered = renderSql(check.sql, { relation: (k) => (k === SELF_KEY ? rel : this.relation(k)), placeholder: (i) => this.placeholder(i) });
+        const added = request.addedRows ?? table;
+        const relation = (k: AssetKey) => (k === SELF_KEY ? rel : k === NEW_ROWS_KEY ? added : this.relation(k));
+        const rendered = renderSql(check.sql, { relation, placeholder: (i) => this.placeholder(i) });
         const failing = Number(firstValue(await run(`select count(*) as assay_n from (${rendered.text}) as assay_check`, rendered.params)) ?? 0);
         if (failing === 0) return { name: check.name, passed: true, failingRows: 0 };
         const sample = await run(`select * from (${rendered.text}) as assay_check limit ${SAMPLE_SIZE}`, rendered.params);

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { asset, ingestAsset, sourceAsset, sqlAsset, sqlForDialect } from './asset.js';
-import { checks } from './checks.js';
+import { checkedRelation, checks } from './checks.js';
 import { defineAssets, Definitions } from './define-assets.js';
-import { partition, raw, renderSql, self, sql } from './sql.js';
+import { newRows, partition, raw, referencedKeys, renderSql, self, sql } from './sql.js';
 import { AssayError } from '../errors.js';
 
 const renderer = { relation: (k: string) => `"${k.replace('/', '"."')}"`, placeholder: (i: number) => `$${i}` };
@@ -171,5 +171,26 @@ describe('defineAssets', () => {
       expect((e as AssayError).code).toBe('ASSAY_UNKNOWN_ASSET');
       expect((e as AssayError).hint).toContain('silver/b');
     }
+  });
+});
+
+describe('check scopes', () => {
+  it('defaults to the whole table and validates the scope', () => {
+    const a = sqlAsset({ key: 'a', checks: [checks.notNull('x'), checks.unique('x', { scope: 'new-rows' })] })`select 1 as x`;
+    expect(a.checks.map((c) => c.scope)).toEqual(['table', 'new-rows']);
+    expect(() => sqlAsset({ key: 'b', checks: [checks.notNull('x', { scope: 'recent' as never })] })`select 1 as x`).toThrow(/unknown scope "recent"/);
+  });
+
+  it('picks the relation a check reads, or none to skip it', () => {
+    const scoped = (scope: 'table' | 'new-rows' | 'full-builds') => ({ scope });
+    expect(checkedRelation(scoped('table'), 't', '(new)')).toBe('t');
+    expect(checkedRelation(scoped('new-rows'), 't', '(new)')).toBe('(new)');
+    expect(checkedRelation(scoped('full-builds'), 't', '(new)')).toBeUndefined();
+    for (const s of ['table', 'new-rows', 'full-builds'] as const) expect(checkedRelation(scoped(s), 't', undefined)).toBe('t');
+  });
+
+  it('keeps newRows out of dependencies and out of asset SQL', () => {
+    expect(referencedKeys(sql`select * from ${newRows} join ${self} using (id)`)).toEqual([]);
+    expect(() => sqlAsset({ key: 'c' })`select * from ${newRows}`).toThrow(expect.objectContaining({ code: 'ASSAY_INVALID_DEFINITION', message: expect.stringMatching(/only means something in a check/) }));
   });
 });

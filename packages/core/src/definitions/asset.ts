@@ -1,9 +1,9 @@
 import { shortHash } from '../hash.js';
 import { InvalidDefinitionError } from '../errors.js';
 import { toAssetKey, keySegments, type AssetKey, type AssetKeyInput } from './asset-key.js';
-import { resolveCheck, type CheckSpec, type ResolvedCheck } from './checks.js';
+import { CHECK_SCOPES, resolveCheck, type CheckSpec, type ResolvedCheck } from './checks.js';
 import type { PartitionsDefinition } from './partitions.js';
-import { ASSET_REF, fingerprintSql, isAssetRef, isSqlFragment, referencedKeys, sql as sqlTag, type AssetRef, type SqlFragment, type SqlValue } from './sql.js';
+import { ASSET_REF, fingerprintSql, isAssetRef, isSqlFragment, NEW_ROWS_KEY, referencedKeys, sql as sqlTag, type AssetRef, type SqlFragment, type SqlValue } from './sql.js';
 import type { AssetContext, AssetOutput } from './context.js';
 
 /** How a SQL asset is stored. */
@@ -231,6 +231,9 @@ function base(spec: AssetSpecBase, defaults: { kind: string; extraDeps?: readonl
   for (const c of checks) {
     if (names.has(c.name)) throw new InvalidDefinitionError(key, `two checks are named "${c.name}"`, 'Give one of them an explicit "name".');
     names.add(c.name);
+    if (!CHECK_SCOPES.includes(c.scope)) {
+      throw new InvalidDefinitionError(key, `check "${c.name}" has an unknown scope "${String(c.scope)}"`, `Use ${CHECK_SCOPES.map((v) => `"${v}"`).join(', ')}.`);
+    }
   }
   const deps = new Set<AssetKey>();
   for (const d of spec.deps ?? []) deps.add(depKey(d, key));
@@ -297,6 +300,9 @@ export function sqlAsset(spec: SqlAssetSpec): {
     }
     if (materialize === 'incremental') validateIncremental(keyText, spec.incremental);
     if (materialize === 'scd2') validateScd2(keyText, spec.scd2);
+    if (entries.some(([, f]) => readsNewRows(f))) {
+      throw new InvalidDefinitionError(keyText, 'newRows stands for the rows a build added and only means something in a check', 'Read the asset itself with ${self}.');
+    }
     const refs = entries.flatMap(([, f]) => referencedKeys(f));
     const source = entries.sort(([a], [b]) => a.localeCompare(b)).map(([d, f]) => `${d}\n${fingerprintSql(f)}`).join('\n--\n')
       + JSON.stringify({ materialize, incremental: spec.incremental, scd2: spec.scd2 });
@@ -428,4 +434,9 @@ export function sqlForDialect(def: SqlAssetDefinition, dialect: string): SqlFrag
     throw new InvalidDefinitionError(def.key, `has no SQL for dialect "${dialect}" (it has: ${Object.keys(def.sql).join(', ')})`, `Add a "${dialect}" or "default" entry to its per-dialect SQL.`);
   }
   return fragment;
+}
+
+/** Whether a fragment interpolates `newRows` anywhere. */
+function readsNewRows(fragment: SqlFragment): boolean {
+  return fragment.values.some((v) => (isAssetRef(v) && v.key === NEW_ROWS_KEY) || (isSqlFragment(v) && readsNewRows(v)));
 }

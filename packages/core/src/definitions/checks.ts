@@ -4,6 +4,24 @@ import type { AssetRef, SqlFragment } from './sql.js';
 /** How bad a failing check is. `error` fails the run's exit status; `warn` only reports. */
 export type CheckSeverity = 'warn' | 'error';
 
+/**
+ * Which rows a check reads after a build that only added rows to an existing table (an
+ * ingestion loading new files, an `append` incremental):
+ *
+ * - `'table'` (the default): the whole table, after every build.
+ * - `'new-rows'`: only the rows that build added. Exact for row-level checks on data that is
+ *   only appended, since the older rows passed when they arrived; `unique` still finds new
+ *   keys that repeat old ones. Builds that write the whole table check all of it.
+ * - `'full-builds'`: the whole table, but only after builds that write all of it (first
+ *   build, full refresh, table materializations) and in `assets check`; skipped, and
+ *   reported as skipped, after a build that only added rows. For statistics over the whole
+ *   data set that one small batch cannot move.
+ */
+export type CheckScope = 'table' | 'new-rows' | 'full-builds';
+
+/** Valid {@link CheckScope} values. */
+export const CHECK_SCOPES: readonly CheckScope[] = ['table', 'new-rows', 'full-builds'];
+
 /** Fields every check shares. */
 export interface CheckBase {
   /** Unique name within the asset. Defaults to a name derived from the check (e.g. `not_null_email`). */
@@ -17,6 +35,8 @@ export interface CheckBase {
   blocking?: boolean;
   /** Human description shown in CLI output and lineage. */
   description?: string;
+  /** Which rows the check reads after a build that only added rows. Defaults to `'table'`. */
+  scope?: CheckScope;
 }
 
 /** Row-level: the column must have no nulls. */
@@ -33,7 +53,11 @@ export interface RowCountCheck extends CheckBase { type: 'row_count'; min?: numb
 export interface ExpressionCheck extends CheckBase { type: 'expression'; expression: string }
 /** The newest value of a timestamp column must be at most `maxAgeSeconds` old. */
 export interface FreshnessCheck extends CheckBase { type: 'freshness'; column: string; maxAgeSeconds: number }
-/** Custom SQL that returns the failing rows; zero rows means pass. `${self}` is the asset. */
+/**
+ * Custom SQL that returns the failing rows; zero rows means pass. `${self}` is the asset
+ * (only its new rows with `scope: 'new-rows'`); `${newRows}` is always the rows the build
+ * added, or the whole asset when it wrote all of it.
+ */
 export interface SqlCheck extends CheckBase { type: 'sql'; sql: SqlFragment }
 /** Custom TypeScript check; return `true`/`false` or a detailed result. */
 export interface FunctionCheck extends CheckBase {
@@ -60,7 +84,10 @@ export const ROW_LEVEL_CHECKS: ReadonlySet<CheckSpec['type']> = new Set(['not_nu
 export interface CheckContext {
   /** Key of the asset under check. */
   readonly assetKey: AssetKey;
-  /** Qualified relation of the asset in the target backend. */
+  /**
+   * Qualified relation of the asset in the target backend; with `scope: 'new-rows'`, after a
+   * build that only added rows, a subquery of those rows.
+   */
   readonly relation: string;
   /** Runs a query on the target backend and returns rows as plain objects. */
   query(text: string | SqlFragment, params?: unknown[]): Promise<Record<string, unknown>[]>;
@@ -80,6 +107,8 @@ export interface CheckOutcome {
   metadata?: Record<string, unknown>;
   /** Human summary, e.g. `3 null values in email`. */
   message?: string;
+  /** The check was not evaluated (scope `'full-builds'` after a build that only added rows); `passed` is true. */
+  skipped?: boolean;
 }
 
 /** A check after evaluation, as stored and emitted. */
@@ -151,11 +180,25 @@ export function defaultCheckName(check: CheckSpec): string {
   }
 }
 
-/** A check with name, severity and blocking resolved to their defaults. */
-export type ResolvedCheck = CheckSpec & { name: string; severity: CheckSeverity; blocking: boolean };
+/** A check with name, severity, blocking and scope resolved to their defaults. */
+export type ResolvedCheck = CheckSpec & { name: string; severity: CheckSeverity; blocking: boolean; scope: CheckScope };
 
-/** Fills in a check's defaults (name, severity `error`, blocking = severity is `error`). */
+/** Fills in a check's defaults (name, severity `error`, blocking = severity is `error`, scope `table`). */
 export function resolveCheck(check: CheckSpec): ResolvedCheck {
   const severity = check.severity ?? 'error';
-  return { ...check, name: check.name ?? defaultCheckName(check), severity, blocking: check.blocking ?? severity === 'error' };
+  return { ...check, name: check.name ?? defaultCheckName(check), severity, blocking: check.blocking ?? severity === 'error', scope: check.scope ?? 'table' };
+}
+
+/**
+ * What a check reads after a build: `undefined` to skip it, else the relation — `addedRows`
+ * (the rows the build added, when it only added rows) for `new-rows`, the table otherwise.
+ */
+export function checkedRelation(check: Pick<ResolvedCheck, 'scope'>, table: string, addedRows: string | undefined): string | undefined {
+  if (addedRows === undefined || check.scope === 'table') return table;
+  return check.scope === 'new-rows' ? addedRows : undefined;
+}
+
+/** The outcome of a check its scope leaves out after a build that only added rows. */
+export function skippedCheck(check: Pick<ResolvedCheck, 'name'>): CheckOutcome & { name: string } {
+  return { name: check.name, passed: true, skipped: true, message: 'skipped: the build only added rows (scope full-builds)' };
 }

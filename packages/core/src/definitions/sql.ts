@@ -74,12 +74,28 @@ export const SELF_KEY = '@self';
  */
 export const self: AssetRef = Object.freeze({ [ASSET_REF]: true as const, key: SELF_KEY });
 
+/** Key of {@link newRows}. */
+export const NEW_ROWS_KEY = '@new-rows';
+
+/**
+ * Stands for "the rows the build just added" inside a custom SQL check: after an ingestion
+ * of new files or an `append` incremental, only those rows; after a build that wrote the
+ * whole table, the whole table. A check can compare them with `${self}`, the whole table:
+ * ``sql`select id from ${self} where id >= (select min(id) from ${newRows}) group by id having count(*) > 1` ``.
+ */
+export const newRows: AssetRef = Object.freeze({ [ASSET_REF]: true as const, key: NEW_ROWS_KEY });
+
+/** True for the keys of {@link self} and {@link newRows}, which stand for the asset being checked or built. */
+export function isPlaceholderKey(key: AssetKey): boolean {
+  return key === SELF_KEY || key === NEW_ROWS_KEY;
+}
+
 /** Keys of every asset interpolated in a fragment, nested fragments included, in order of appearance. */
 export function referencedKeys(fragment: SqlFragment): AssetKey[] {
   const out: AssetKey[] = [];
   const walk = (f: SqlFragment): void => {
     for (const v of f.values) {
-      if (isAssetRef(v)) { if (v.key !== SELF_KEY) out.push(v.key); }
+      if (isAssetRef(v)) { if (!isPlaceholderKey(v.key)) out.push(v.key); }
       else if (isSqlFragment(v)) walk(v);
     }
   };

@@ -6,7 +6,7 @@ import type { LogEntry, Logger } from 'winston';
 import type { Backend } from '../backend/backend.js';
 import type { AssetKey } from '../definitions/asset-key.js';
 import { sqlForDialect, type AssetDefinition, type RetryPolicy } from '../definitions/asset.js';
-import type { CheckResult, CheckSeverity, ResolvedCheck } from '../definitions/checks.js';
+import { checkedRelation, skippedCheck, type CheckResult, type CheckSeverity, type ResolvedCheck } from '../definitions/checks.js';
 import type { PartitionContext } from '../definitions/context.js';
 import type { Definitions } from '../definitions/define-assets.js';
 import { partitionWindow } from '../definitions/partitions.js';
@@ -59,6 +59,8 @@ export interface RunCheckSummary {
   failingRows?: number | undefined;
   quarantinedRows?: number | undefined;
   message?: string | undefined;
+  /** Not evaluated: its scope (`full-builds`) leaves it out after a build that only added rows. */
+  skipped?: boolean | undefined;
 }
 
 /** What happened to one selected asset in a run. */
@@ -292,7 +294,7 @@ export async function materialize(defs: Definitions, options: MaterializeOptions
         const outcome = options.checksOnly ? undefined : await withRetries(s, env);
         // Checks run before the materialization is recorded: quarantine moves rows out of
         // the asset, and the recorded row count must be what the table holds afterwards.
-        const results = await runChecks(def, env);
+        const results = await runChecks(def, env, outcome?.addedRows);
         if (outcome) {
           const quarantined = results.reduce((n, r) => n + (r.quarantinedRows ?? 0), 0);
           const rowCount = outcome.rowCount === undefined ? undefined : Math.max(0, outcome.rowCount - quarantined);
@@ -317,7 +319,16 @@ export async function materialize(defs: Definitions, options: MaterializeOptions
           emit({ type: 'materialization', runId, timestamp: record.createdAt, assetKey: def.key, partition: p, dataVersion, codeVersion: step.codeVersion, rowCount, metadata });
         }
         for (const r of results) {
-          s.result.checks.push({ name: r.name, passed: r.passed, severity: r.severity, blocking: r.blocking, failingRows: r.failingRows, quarantinedRows: r.quarantinedRows, message: r.message });
+          s.result.checks.push({
+            name: r.name,
+            passed: r.passed,
+            severity: r.severity,
+            blocking: r.blocking,
+            failingRows: r.failingRows,
+            quarantinedRows: r.quarantinedRows,
+            message: r.message,
+            ...(r.skipped ? { skipped: true } : {}),
+          });
           emit({ type: 'check_result', runId, timestamp: now(), assetKey: def.key, partition: p, result: r });
           if (!r.passed && r.blocking && !blocked) blocked = r.name;
         }
@@ -382,21 +393,26 @@ export async function materialize(defs: Definitions, options: MaterializeOptions
     }
   };
 
-  const buildOnce = async (env: StepEnvironment): Promise<{ rowCount?: number | undefined; metadata: Record<string, unknown>; dataVersion?: string | undefined }> => {
+  const buildOnce = async (env: StepEnvironment): Promise<{ rowCount?: number | undefined; metadata: Record<string, unknown>; dataVersion?: string | undefined; addedRows?: string | undefined }> => {
     const def = env.asset;
     const request = { runId, partition: env.partition, signal: env.signal, logger: env.logger, projectDir };
     switch (def.type) {
       case 'sql': {
         const rendered = renderSql(sqlForDialect(def, backend.dialect), stepRenderer(backend, def.key, env.partition));
         const out = await backend.materializeSql({ ...request, asset: def, sql: rendered, fullRefresh: env.fullRefresh });
-        return { rowCount: out.rowCount, metadata: out.metadata ?? {} };
+        return { rowCount: out.rowCount, metadata: out.metadata ?? {}, addedRows: out.addedRows };
       }
       case 'ingest': {
         const out = await backend.ingest({ ...request, asset: def, fullRefresh: env.fullRefresh });
         // The files as loaded, which an upstream step of this run may have just written:
         // what the plan observed before the run would be stale.
         const observed = await observeSource(def, { projectDir, backend });
-        return { rowCount: out.rowCount, metadata: out.metadata ?? {}, dataVersion: observed === undefined ? undefined : observedDataVersion(observed, def.deps, env.upstreamVersions) };
+        return {
+          rowCount: out.rowCount,
+          metadata: out.metadata ?? {},
+          dataVersion: observed === undefined ? undefined : observedDataVersion(observed, def.deps, env.upstreamVersions),
+          addedRows: out.addedRows,
+        };
       }
       case 'source': {
         const metadata: Record<string, unknown> = {};
@@ -419,11 +435,15 @@ export async function materialize(defs: Definitions, options: MaterializeOptions
     }
   };
 
-  const runChecks = async (def: AssetDefinition, env: StepEnvironment): Promise<CheckResult[]> => {
+  /**
+   * Evaluates the asset's checks after a build (or alone, in checks-only runs). `addedRows` is
+   * the backend's relation of the rows the build added, when it only added rows: checks
+   * scoped to `new-rows` read it, and `full-builds` checks are skipped.
+   */
+  const runChecks = async (def: AssetDefinition, env: StepEnvironment, addedRows: string | undefined): Promise<CheckResult[]> => {
     if (def.checks.length === 0 || def.type === 'source') return [];
-    const declared = def.checks.filter((c) => c.type !== 'function');
-    const byName = new Map(def.checks.map((c) => [c.name, c]));
-    const outcomes: CheckResult[] = [];
+    const table = backend.relation(def.key);
+    const outcomes = new Map<string, CheckResult>();
     const stamp = (c: ResolvedCheck, o: Omit<CheckResult, 'assetKey' | 'name' | 'type' | 'severity' | 'blocking'>): CheckResult => ({
       ...o,
       assetKey: def.key,
@@ -432,25 +452,33 @@ export async function materialize(defs: Definitions, options: MaterializeOptions
       severity: c.severity,
       blocking: c.blocking,
     });
+    const evaluated = def.checks.filter((c) => {
+      if (checkedRelation(c, table, addedRows) !== undefined) return true;
+      outcomes.set(c.name, stamp(c, skippedCheck(c)));
+      return false;
+    });
+    const declared = evaluated.filter((c) => c.type !== 'function');
+    const byName = new Map(def.checks.map((c) => [c.name, c]));
     if (declared.length > 0) {
-      const results = await backend.runChecks({ runId, partition: env.partition, signal: env.signal, logger: env.logger, projectDir, assetKey: def.key, checks: declared, quarantine: def.quarantine });
+      const results = await backend.runChecks({ runId, partition: env.partition, signal: env.signal, logger: env.logger, projectDir, assetKey: def.key, checks: declared, quarantine: def.quarantine, addedRows });
       for (const r of results) {
         const c = byName.get(r.name);
-        if (c) outcomes.push(stamp(c, r));
+        if (c) outcomes.set(c.name, stamp(c, r));
       }
     }
     const query = stepQuery(backend, stepRenderer(backend, def.key, env.partition), env.signal);
-    for (const c of def.checks) {
+    for (const c of evaluated) {
       if (c.type !== 'function') continue;
       try {
-        const r = await c.fn({ assetKey: def.key, relation: backend.relation(def.key), query, signal: env.signal });
-        outcomes.push(stamp(c, typeof r === 'boolean' ? { passed: r } : r));
+        const r = await c.fn({ assetKey: def.key, relation: checkedRelation(c, table, addedRows)!, query, signal: env.signal });
+        outcomes.set(c.name, stamp(c, typeof r === 'boolean' ? { passed: r } : r));
       } catch (error) {
         if (env.signal.aborted) throw error;
-        outcomes.push(stamp(c, { passed: false, message: `check threw: ${errorMessage(error)}` }));
+        outcomes.set(c.name, stamp(c, { passed: false, message: `check threw: ${errorMessage(error)}` }));
       }
     }
-    return outcomes;
+    // Results in the order the checks are declared.
+    return def.checks.flatMap((c) => outcomes.get(c.name) ?? []);
   };
 
   const onAbort = () => {
