@@ -171,7 +171,9 @@ export async function materialize(defs: Definitions, options: MaterializeOptions
   };
   const now = () => new Date().toISOString();
 
-  if (state) await state.open();
+  // The state store and the warehouse open side by side: on a cold start each may be a
+  // database file to open, and a small run spends much of its time there.
+  await Promise.all([state?.open(), backend.open({ concurrency, logger })]);
   const thePlan = options.plan ?? (await makePlan(defs, { ...options, backend, state, projectDir }));
   const stepKeys = new Set(thePlan.steps.map((s) => s.key));
   const steps = new Map<AssetKey, StepState>();
@@ -188,7 +190,6 @@ export async function materialize(defs: Definitions, options: MaterializeOptions
 
   // One logger per run bridges log lines into `log` events; steps get cheap children of it.
   const runLogger = eventLogger(logger, (level, message, assetKey) => emit({ type: 'log', runId, timestamp: now(), level, message, assetKey }), { runId });
-  await backend.open({ concurrency, logger });
   stateWrite('recordRunStart', () => state!.recordRunStart({ runId, status: 'running', startedAt: startedAt.toISOString(), selection: options.select, backend: backend.name, pid: process.pid }));
   emit({ type: 'run_start', runId, timestamp: now(), selection: options.select, steps: thePlan.steps.map((s) => s.key), backend: backend.name });
   logger.info(`run ${runId}: ${thePlan.steps.length} step(s) on ${backend.name}`, { runId });
