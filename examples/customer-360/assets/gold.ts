@@ -91,7 +91,7 @@ export const FCT_TRANSACTIONS = sqlAsset({
   // Referential integrity to customers is checked on the raw transactions (seed check 5);
   // repeating it here would make every customer change re-run the fact.
   checks: [
-    checks.notNull('merchant_category_key'),
+    checks.notNull('merchant_category_key', { scope: 'new-rows' }),
     checks.sql('date_key_within_dim_date', sql`
       select min(date_key) as first_key, max(date_key) as last_key from ${self}
       having min(date_key) < (select min(date_key) from ${DIM_DATE}) or max(date_key) > (select max(date_key) from ${DIM_DATE})`),
