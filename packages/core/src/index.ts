@@ -15,6 +15,9 @@ export {
   raw,
   self,
   newRows,
+  whenIncremental,
+  isIncrementalBranch,
+  hasIncrementalBranch,
   partition,
   renderSql,
   referencedKeys,
@@ -28,6 +31,7 @@ export {
   type RawSql,
   type AssetRef,
   type PartitionVar,
+  type IncrementalBranch,
   type SqlRenderer,
   type RenderedSql,
 } from './definitions/sql.js';

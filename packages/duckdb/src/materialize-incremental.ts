@@ -91,7 +91,9 @@ export async function materializeIncremental(backend: DuckDbBackend, session: Du
   const batch = batchTable('batch');
   const watermark = options.strategy === 'append' ? await currentWatermark(session, target, options.watermark!) : undefined;
   const counts = await session.transaction(async () => {
-    await session.run(`create temp table ${batch} as ${stagingQuery(options, request.sql.text, watermark)}`, request.sql.params);
+    // With whenIncremental(...) branches, the query that adds to the table differs from the one that builds it.
+    const query = request.incrementalSql ?? request.sql;
+    await session.run(`create temp table ${batch} as ${stagingQuery(options, query.text, watermark)}`, query.params);
     const current = await objectColumns(session, target.schema, target.table);
     const next = await describeColumns(session, batch);
     const { columns, diff } = await reconcileSchema(session, target, current, next, options.onSchemaChange ?? 'fail');

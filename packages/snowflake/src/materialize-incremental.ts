@@ -134,7 +134,8 @@ export async function materializeIncremental(backend: SnowflakeBackend, session:
     const facts = await backend.tableFacts(session, target);
     return buildOutcome({ relation: target.relation, ...facts }, 'incremental', { strategy: options.strategy, ...fullRebuildCounts(facts.rowCount) });
   }
-  const batch = await backend.createScratch(session, target, 'BATCH', `as ${asSubquery(backend.inline(request.sql))}`);
+  // With whenIncremental(...) branches, the query that adds to the table differs from the one that builds it.
+  const batch = await backend.createScratch(session, target, 'BATCH', `as ${asSubquery(backend.inline(request.incrementalSql ?? request.sql))}`);
   let counts: { rowsInserted: number; rowsUpdated: number; rowsDeleted: number };
   let diff: SchemaDiff;
   try {

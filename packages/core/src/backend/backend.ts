@@ -32,6 +32,12 @@ export interface SqlMaterializeRequest extends StepRequest {
   asset: SqlAssetDefinition;
   /** The asset's SQL for this backend's dialect, rendered (relations resolved, values as parameters). */
   sql: RenderedSql;
+  /**
+   * For `incremental` assets whose SQL has `whenIncremental(...)` branches: the SQL with those
+   * branches taken, to run when the build adds to an existing table (not on the first build
+   * nor on a full refresh, which run {@link SqlMaterializeRequest.sql}). Absent otherwise.
+   */
+  incrementalSql?: RenderedSql | undefined;
   /** Rebuild incremental and SCD2 assets from scratch. */
   fullRefresh: boolean;
 }

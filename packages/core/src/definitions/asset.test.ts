@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { asset, ingestAsset, sourceAsset, sqlAsset, sqlForDialect } from './asset.js';
 import { checkedRelation, checks } from './checks.js';
 import { defineAssets, Definitions } from './define-assets.js';
-import { newRows, partition, raw, referencedKeys, renderSql, self, sql } from './sql.js';
+import { newRows, partition, raw, referencedKeys, renderSql, self, sql, whenIncremental } from './sql.js';
 import { AssayError } from '../errors.js';
 
 const renderer = { relation: (k: string) => `"${k.replace('/', '"."')}"`, placeholder: (i: number) => `$${i}` };
@@ -64,6 +64,31 @@ describe('sqlAsset', () => {
     expect(codeOf(() => sqlAsset({ key: 'a', materialize: 'cube' as never })`select 1`)).toBe('ASSAY_INVALID_DEFINITION');
     expect(codeOf(() => sqlAsset({ key: 'a', checks: [checks.notNull('x'), checks.notNull('x')] })`select 1`)).toBe('ASSAY_INVALID_DEFINITION');
     expect(sqlAsset({ key: 'a', materialize: 'incremental', incremental: { strategy: 'merge', uniqueKey: 'id' } })`select 1`.kind).toBe('incremental');
+  });
+
+  it('renders whenIncremental branches only when adding to the table, with deps from both', () => {
+    const recent = sourceAsset({ key: 'raw/recent', path: 'data/recent.csv' });
+    const spec = { key: 'gold/daily', materialize: 'incremental', incremental: { strategy: 'delete+insert', uniqueKey: 'day' } } as const;
+    const daily = sqlAsset(spec)`select day, count(*) as n from ${rawOrders}
+      ${whenIncremental(sql`where day >= (select max(day) from ${self}) - ${2}`, sql`where day in (select day from ${recent})`)} group by day`;
+    expect(daily.deps).toEqual(['raw/orders', 'raw/recent']);
+    const self_ = { ...renderer, relation: (k: string) => (k === '@self' ? 'ME' : renderer.relation(k)) };
+    const full = renderSql(sqlForDialect(daily, 'duckdb'), self_);
+    expect(full.text).toBe('select day, count(*) as n from "raw"."orders"\n      where day in (select day from "raw"."recent") group by day');
+    const added = renderSql(sqlForDialect(daily, 'duckdb'), { ...self_, incremental: true });
+    expect(added.text).toBe('select day, count(*) as n from "raw"."orders"\n      where day >= (select max(day) from ME) - $1 group by day');
+    expect(added.params).toEqual([2]);
+    // Either branch changes the code version.
+    const other = sqlAsset(spec)`select day, count(*) as n from ${rawOrders}
+      ${whenIncremental(sql`where day >= (select max(day) from ${self}) - ${3}`, sql`where day in (select day from ${recent})`)} group by day`;
+    expect(other.codeVersion).not.toBe(daily.codeVersion);
+  });
+
+  it('refuses whenIncremental outside incremental assets and in checks', () => {
+    const branch = whenIncremental(sql`where 1 = 1`);
+    expect(() => sqlAsset({ key: 'a' })`select 1 ${branch}`).toThrow(/only applies to incremental assets; this one is materialized as "table"/);
+    expect(() => sqlAsset({ key: 'b', checks: [checks.sql('c', sql`select 1 ${branch}`)] })`select 1`).toThrow(/check "c" uses whenIncremental/);
+    expect(() => whenIncremental('where 1 = 1' as never)).toThrow(TypeError);
   });
 
   it('validates keys', () => {

@@ -3,7 +3,7 @@ import { InvalidDefinitionError } from '../errors.js';
 import { toAssetKey, keySegments, type AssetKey, type AssetKeyInput } from './asset-key.js';
 import { CHECK_SCOPES, resolveCheck, type CheckSpec, type ResolvedCheck } from './checks.js';
 import type { PartitionsDefinition } from './partitions.js';
-import { ASSET_REF, fingerprintSql, isAssetRef, isSqlFragment, NEW_ROWS_KEY, referencedKeys, sql as sqlTag, type AssetRef, type SqlFragment, type SqlValue } from './sql.js';
+import { ASSET_REF, fingerprintSql, hasIncrementalBranch, isAssetRef, isIncrementalBranch, isSqlFragment, NEW_ROWS_KEY, referencedKeys, sql as sqlTag, type AssetRef, type SqlFragment, type SqlValue } from './sql.js';
 import type { AssetContext, AssetOutput } from './context.js';
 
 /** How a SQL asset is stored. */
@@ -234,6 +234,9 @@ function base(spec: AssetSpecBase, defaults: { kind: string; extraDeps?: readonl
     if (!CHECK_SCOPES.includes(c.scope)) {
       throw new InvalidDefinitionError(key, `check "${c.name}" has an unknown scope "${String(c.scope)}"`, `Use ${CHECK_SCOPES.map((v) => `"${v}"`).join(', ')}.`);
     }
+    if (c.type === 'sql' && hasIncrementalBranch(c.sql)) {
+      throw new InvalidDefinitionError(key, `check "${c.name}" uses whenIncremental(...), which only applies to an incremental asset's own SQL`, 'Read the rows a build added with ${newRows} and scope: "new-rows".');
+    }
   }
   const deps = new Set<AssetKey>();
   for (const d of spec.deps ?? []) deps.add(depKey(d, key));
@@ -300,6 +303,9 @@ export function sqlAsset(spec: SqlAssetSpec): {
     }
     if (materialize === 'incremental') validateIncremental(keyText, spec.incremental);
     if (materialize === 'scd2') validateScd2(keyText, spec.scd2);
+    if (materialize !== 'incremental' && entries.some(([, f]) => hasIncrementalBranch(f))) {
+      throw new InvalidDefinitionError(keyText, `whenIncremental(...) only applies to incremental assets; this one is materialized as "${materialize}"`, 'Use materialize: "incremental", or drop the branch.');
+    }
     if (entries.some(([, f]) => readsNewRows(f))) {
       throw new InvalidDefinitionError(keyText, 'newRows stands for the rows a build added and only means something in a check', 'Read the asset itself with ${self}.');
     }
@@ -438,5 +444,7 @@ export function sqlForDialect(def: SqlAssetDefinition, dialect: string): SqlFrag
 
 /** Whether a fragment interpolates `newRows` anywhere. */
 function readsNewRows(fragment: SqlFragment): boolean {
-  return fragment.values.some((v) => (isAssetRef(v) && v.key === NEW_ROWS_KEY) || (isSqlFragment(v) && readsNewRows(v)));
+  return fragment.values.some(
+    (v) => (isAssetRef(v) && v.key === NEW_ROWS_KEY) || (isSqlFragment(v) && readsNewRows(v)) || (isIncrementalBranch(v) && [v.then, v.otherwise].some((f) => f !== undefined && readsNewRows(f))),
+  );
 }

@@ -97,6 +97,10 @@ export function referencedKeys(fragment: SqlFragment): AssetKey[] {
     for (const v of f.values) {
       if (isAssetRef(v)) { if (!isPlaceholderKey(v.key)) out.push(v.key); }
       else if (isSqlFragment(v)) walk(v);
+      else if (isIncrementalBranch(v)) {
+        walk(v.then);
+        if (v.otherwise) walk(v.otherwise);
+      }
     }
   };
   walk(fragment);
@@ -132,6 +136,46 @@ export const partition: { readonly key: PartitionVar; readonly start: PartitionV
   end: Object.freeze({ kind: 'partition' as const, field: 'end' as const }),
 });
 
+/** SQL taken only when an incremental asset adds to its table; see {@link whenIncremental}. */
+export interface IncrementalBranch {
+  readonly kind: 'incremental-branch';
+  /** Rendered when the build adds to an existing table. */
+  readonly then: SqlFragment;
+  /** Rendered on the first build and on a full refresh (nothing when absent). */
+  readonly otherwise: SqlFragment | undefined;
+}
+
+/** True for values made by {@link whenIncremental}. */
+export function isIncrementalBranch(value: unknown): value is IncrementalBranch {
+  return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'incremental-branch';
+}
+
+/**
+ * SQL that applies only when an `incremental` asset adds to its existing table, like dbt's
+ * `{% if is_incremental() %}`: on the first build and on a full refresh the template holds
+ * `otherwise` instead (nothing by default). Inside it, `${self}` is the table as it stands,
+ * so the query can pick up where the last build stopped.
+ *
+ * @example
+ * ```ts
+ * sqlAsset({ key: 'gold/daily', materialize: 'incremental', incremental: { strategy: 'delete+insert', uniqueKey: 'day' } })`
+ *   select cast(ts as date) as day, count(*) as events from ${events}
+ *   ${whenIncremental(sql`where ts >= (select max(day) from ${self})`)}
+ *   group by all`;
+ * ```
+ */
+export function whenIncremental(then: SqlFragment, otherwise?: SqlFragment): IncrementalBranch {
+  if (!isSqlFragment(then) || (otherwise !== undefined && !isSqlFragment(otherwise))) {
+    throw new TypeError('whenIncremental takes sql`...` fragments');
+  }
+  return Object.freeze({ kind: 'incremental-branch' as const, then, otherwise });
+}
+
+/** Whether a fragment holds a {@link whenIncremental} branch anywhere. */
+export function hasIncrementalBranch(fragment: SqlFragment): boolean {
+  return fragment.values.some((v) => isIncrementalBranch(v) || (isSqlFragment(v) && hasIncrementalBranch(v)));
+}
+
 /** How a backend renders the parts of a template it owns. */
 export interface SqlRenderer {
   /** Qualified, quoted relation for an asset key (e.g. `"silver"."orders"`). */
@@ -140,6 +184,8 @@ export interface SqlRenderer {
   placeholder(index: number): string;
   /** Value of a {@link partition} placeholder; rendering one without this fails. */
   partitionValue?(field: PartitionVar['field']): string;
+  /** Take the `then` side of {@link whenIncremental} branches. Defaults to false. */
+  incremental?: boolean;
 }
 
 /** A rendered statement: text plus positional parameters. */
@@ -163,7 +209,10 @@ export function renderSql(fragment: SqlFragment, renderer: SqlRenderer, firstInd
       if (isAssetRef(v)) text += renderer.relation(v.key);
       else if (isSqlFragment(v)) walk(v);
       else if (isRawSql(v)) text += v.text;
-      else {
+      else if (isIncrementalBranch(v)) {
+        const taken = renderer.incremental ? v.then : v.otherwise;
+        if (taken) walk(taken);
+      } else {
         if (isPartitionVar(v)) {
           if (!renderer.partitionValue) throw new PartitionError(`partition.${v.field} is used in SQL but the step runs no partition`);
           v = renderer.partitionValue(v.field);
@@ -191,7 +240,13 @@ export function fingerprintSql(fragment: SqlFragment): string {
       if (isAssetRef(v)) text += `{{${v.key}}}`;
       else if (isSqlFragment(v)) walk(v);
       else if (isRawSql(v)) text += v.text;
-      else if (isPartitionVar(v)) text += `{{partition.${v.field}}}`;
+      else if (isIncrementalBranch(v)) {
+        text += '{{incremental:';
+        walk(v.then);
+        text += '|';
+        if (v.otherwise) walk(v.otherwise);
+        text += '}}';
+      } else if (isPartitionVar(v)) text += `{{partition.${v.field}}}`;
       else text += `{{?${JSON.stringify(v) ?? String(v)}}}`;
     });
   };

@@ -10,7 +10,7 @@ import { checkedRelation, skippedCheck, type CheckResult, type CheckSeverity, ty
 import type { PartitionContext } from '../definitions/context.js';
 import type { Definitions } from '../definitions/define-assets.js';
 import { partitionWindow } from '../definitions/partitions.js';
-import { renderSql } from '../definitions/sql.js';
+import { hasIncrementalBranch, renderSql } from '../definitions/sql.js';
 import { AssetFailedError, AssayError, CanceledError, describeError, errorMessage, isAssayError, SqlError } from '../errors.js';
 import type { AssayEvent, RunStatus, StepStatus } from '../events.js';
 import { silentLogger, winstonModule } from '../logging/logger.js';
@@ -399,8 +399,11 @@ export async function materialize(defs: Definitions, options: MaterializeOptions
     const request = { runId, partition: env.partition, signal: env.signal, logger: env.logger, projectDir };
     switch (def.type) {
       case 'sql': {
-        const rendered = renderSql(sqlForDialect(def, backend.dialect), stepRenderer(backend, def.key, env.partition));
-        const out = await backend.materializeSql({ ...request, asset: def, sql: rendered, fullRefresh: env.fullRefresh });
+        const fragment = sqlForDialect(def, backend.dialect);
+        const renderer = stepRenderer(backend, def.key, env.partition);
+        const rendered = renderSql(fragment, renderer);
+        const incrementalSql = def.materialize === 'incremental' && hasIncrementalBranch(fragment) ? renderSql(fragment, { ...renderer, incremental: true }) : undefined;
+        const out = await backend.materializeSql({ ...request, asset: def, sql: rendered, incrementalSql, fullRefresh: env.fullRefresh });
         return { rowCount: out.rowCount, metadata: out.metadata ?? {}, addedRows: out.addedRows };
       }
       case 'ingest': {

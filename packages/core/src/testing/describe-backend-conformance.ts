@@ -7,7 +7,7 @@ import { ingestAsset, sqlAsset, type IngestAssetSpec, type SqlAssetDefinition, t
 import { checks, type CheckSpec } from '../definitions/checks.js';
 import type { Row } from '../definitions/context.js';
 import { partitions } from '../definitions/partitions.js';
-import { partition, raw, self, sql } from '../definitions/sql.js';
+import { partition, raw, self, sql, whenIncremental } from '../definitions/sql.js';
 import { silentLogger } from '../logging/logger.js';
 import { INGEST_FIXTURES, writeFixture } from './fixtures.js';
 import { buildCheckRequest, buildIngestRequest, buildSqlRequest, buildStepRequest, columnValue, lowerKeys, type StepRequestOverrides } from './requests.js';
@@ -280,6 +280,23 @@ export function describeBackendConformance(
         const out = await build(asset(11), { partition: '2024-01-01' });
         expect(out.metadata).toMatchObject({ rowsDeleted: 2, rowsInserted: 2 });
         expect((await rows(k, 'id')).map((r) => num(r.v))).toEqual([11, 11, 30]);
+      });
+
+      test('incremental.when-incremental', 'takes whenIncremental branches only when adding to the table', async () => {
+        const k = key('inc_branch');
+        const spec: SqlAssetSpec = { key: k, materialize: 'incremental', incremental: { strategy: 'delete+insert', uniqueKey: 'day' } };
+        const asset = (rowsIn: readonly (readonly Literal[])[]) =>
+          sqlAsset(spec)(sql`select day, count(*) as n from ${raw(`(${selectRows(['day', 'v'], rowsIn)})`)} src
+            ${whenIncremental(sql`where day >= (select max(day) from ${self})`, sql`where day >= 1`)}
+            group by day`);
+        const first = await build(asset([[0, 'skipped by otherwise'], [1, 'a'], [2, 'b']]));
+        expect(first.rowCount).toBe(2);
+        const later = [[1, 'x'], [1, 'y'], [2, 'c'], [2, 'd'], [3, 'e']] as const;
+        const second = await build(asset(later));
+        expect(second.metadata).toMatchObject({ rowsDeleted: 1, rowsInserted: 2 });
+        expect((await rows(k, 'day')).map((r) => [num(r.day), num(r.n)])).toEqual([[1, 1], [2, 2], [3, 1]]);
+        await build(asset(later), { fullRefresh: true });
+        expect((await rows(k, 'day')).map((r) => [num(r.day), num(r.n)])).toEqual([[1, 2], [2, 2], [3, 1]]);
       });
 
       test('incremental.full-refresh', 'a full refresh rebuilds the table from the query alone', async () => {

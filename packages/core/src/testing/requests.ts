@@ -4,7 +4,8 @@ import { sqlForDialect, type IngestAssetDefinition, type SqlAssetDefinition } fr
 import { resolveCheck, type CheckSpec } from '../definitions/checks.js';
 import type { PartitionContext, Row } from '../definitions/context.js';
 import { partitionWindow } from '../definitions/partitions.js';
-import { renderSql, type SqlRenderer } from '../definitions/sql.js';
+import { hasIncrementalBranch, renderSql } from '../definitions/sql.js';
+import { stepRenderer } from '../executor/step-context.js';
 import { silentLogger } from '../logging/logger.js';
 
 /** Overrides for the fields every request carries. */
@@ -54,17 +55,11 @@ export function buildStepRequest(overrides: StepRequestOverrides = {}, partition
  */
 export function buildSqlRequest(backend: Backend, asset: SqlAssetDefinition, overrides: StepRequestOverrides = {}): SqlMaterializeRequest {
   const step = buildStepRequest(overrides, asset.partitions);
-  const renderer: SqlRenderer = {
-    relation: (k) => backend.relation(k),
-    placeholder: (i) => backend.placeholder(i),
-    ...(step.partition
-      ? {
-          partitionValue: (field: 'key' | 'start' | 'end') =>
-            field === 'key' ? step.partition!.key : field === 'start' ? (step.partition!.window?.start ?? step.partition!.key) : (step.partition!.window?.end ?? step.partition!.key),
-        }
-      : {}),
-  };
-  return { ...step, asset, sql: renderSql(sqlForDialect(asset, backend.dialect), renderer), fullRefresh: overrides.fullRefresh ?? false };
+  // The executor's renderer: `self` is the asset, partition placeholders the step's partition.
+  const renderer = stepRenderer(backend, asset.key, step.partition);
+  const fragment = sqlForDialect(asset, backend.dialect);
+  const incrementalSql = asset.materialize === 'incremental' && hasIncrementalBranch(fragment) ? renderSql(fragment, { ...renderer, incremental: true }) : undefined;
+  return { ...step, asset, sql: renderSql(fragment, renderer), incrementalSql, fullRefresh: overrides.fullRefresh ?? false };
 }
 
 /** A request to load an ingestion asset's files. */
