@@ -3,18 +3,31 @@
  * `METRIC_AVG_TRANSACTION_VALUE`, plus the customer-month rollup two of them share so the
  * 13.5M-row fact is aggregated once.
  */
-import { checks, sqlAsset } from '@assay/core';
+import { checks, self, sql, sqlAsset, whenIncremental } from '@assay/core';
 import { DIM_CUSTOMER, DIM_MERCHANT_CATEGORY, FCT_TRANSACTIONS } from './gold.js';
 
 const owners = ['analytics@c360.example'];
 
-/** Customer × month rollup of the fact (about 18 rows per customer). */
+/**
+ * Customer × month rollup of the fact (about 18 rows per customer). Incremental: a run after
+ * new transactions recomputes only the customer-months they fall in (a late transaction for
+ * an old month included), found through `loaded_through`, the newest load time each row has
+ * seen; a full refresh rebuilds it all.
+ */
 export const INT_CUSTOMER_MONTHLY = sqlAsset({
   key: 'gold/INT_CUSTOMER_MONTHLY',
+  materialize: 'incremental',
+  incremental: { strategy: 'delete+insert', uniqueKey: ['customer_id', 'month_start'] },
   description: 'Intermediate: per customer and month, transactions, approved spend, declines, online and travel activity.',
   owners,
   checks: [checks.unique(['customer_id', 'month_start'])],
 })`
+  ${whenIncremental(sql`
+  with touched as (
+    select distinct customer_id, cast(date_trunc('month', transaction_date) as date) as month_start
+    from ${FCT_TRANSACTIONS}
+    where loaded_at > (select max(loaded_through) from ${self})
+  )`)}
   select
     f.customer_id,
     cast(date_trunc('month', f.transaction_date) as date) as month_start,
@@ -25,9 +38,13 @@ export const INT_CUSTOMER_MONTHLY = sqlAsset({
     count(*) filter (where f.channel = 'Online') as online_transactions,
     coalesce(sum(f.transaction_amount) filter (where f.is_approved and m.is_travel), 0) as travel_spend,
     min(f.transaction_date) as first_transaction_at,
-    max(f.transaction_date) as last_transaction_at
+    max(f.transaction_date) as last_transaction_at,
+    max(f.loaded_at) as loaded_through
   from ${FCT_TRANSACTIONS} as f
   join ${DIM_MERCHANT_CATEGORY} as m on m.merchant_category_key = f.merchant_category_key
+  ${whenIncremental(sql`
+  join touched as t on t.customer_id = f.customer_id and t.month_start = cast(date_trunc('month', f.transaction_date) as date)
+  where f.transaction_date >= (select min(month_start) from touched)`)}
   group by all`;
 
 /**

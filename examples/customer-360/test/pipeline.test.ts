@@ -265,6 +265,19 @@ describe('customer-360 example', () => {
     expect(ran).not.toContain('gold/DIM_CUSTOMER');
     expect(ran).not.toContain('bronze/BRONZE_CUSTOMERS');
     expect(ran).not.toContain('gold/DIM_DATE');
+    // The rollup recomputed only the customer-months the batch touched, and still equals a
+    // rollup of the whole fact.
+    const monthly = asset(result, 'gold/INT_CUSTOMER_MONTHLY');
+    expect(monthly.metadata).toMatchObject({ fullRefresh: false });
+    expect(num(monthly.metadata?.rowsInserted)).toBeGreaterThan(0);
+    expect(num(monthly.metadata?.rowsInserted)).toBeLessThan(num(monthly.rowCount) / 2);
+    const [diff] = await q(`select count(*) as n from (
+      (select customer_id, month_start, transactions, spend from gold.INT_CUSTOMER_MONTHLY
+       except select customer_id, cast(date_trunc('month', transaction_date) as date), count(*), coalesce(sum(transaction_amount) filter (where is_approved), 0) from gold.FCT_TRANSACTIONS group by all)
+      union all
+      (select customer_id, cast(date_trunc('month', transaction_date) as date), count(*), coalesce(sum(transaction_amount) filter (where is_approved), 0) from gold.FCT_TRANSACTIONS group by all
+       except select customer_id, month_start, transactions, spend from gold.INT_CUSTOMER_MONTHLY))`);
+    expect(num(diff!.n)).toBe(0);
 
     const [rawTx] = await raw(`select count(*) as n, sum(transaction_amount) filter (where status = 'approved') as spend, max(transaction_date) as last from ${tx()}`);
     expect(fact.rowCount).toBe(num(rawTx!.n));
