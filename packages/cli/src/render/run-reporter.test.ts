@@ -45,6 +45,29 @@ describe('plain reporter', () => {
   });
 });
 
+describe('check results', () => {
+  it('counts checks a build left out by their scope apart from those that ran', () => {
+    const c = capture(false);
+    const reporter = createRunReporter({ out: c.out, style: createStyle({ tty: false, env: {} }), mode: 'plain' });
+    const check = (name: string, passed: boolean, skipped?: boolean): AssayEvent => ({
+      type: 'check_result',
+      runId,
+      timestamp: at(2),
+      assetKey: 'a',
+      partition: undefined,
+      result: { assetKey: 'a', name, type: 'sql', severity: 'warn', blocking: false, passed, ...(skipped ? { skipped, message: 'skipped: the build only added rows (scope full-builds)' } : {}) },
+    });
+    for (const e of [events[0]!, events[1]!, check('rows', true), check('mix', true, true), check('trend', false), { ...events[4]! }]) reporter.onEvent(e);
+    reporter.stop();
+    expect(c.text().split('\n').slice(2, 6)).toEqual([
+      '2024-01-01T00:00:00.002Z ✓ check a rows passed',
+      '2024-01-01T00:00:00.002Z - check a mix skipped (scope full-builds: the build only added rows)',
+      '2024-01-01T00:00:00.002Z ! check a trend warned',
+      '2024-01-01T00:00:00.004Z ✓ a  1,234 rows  3ms  checks 1/2, 1 skipped',
+    ]);
+  });
+});
+
 describe('live reporter', () => {
   it('redraws the running assets in place and leaves finished ones above', () => {
     vi.useFakeTimers();

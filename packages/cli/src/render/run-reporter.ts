@@ -1,4 +1,4 @@
-import type { AssayEvent } from '@assay/core';
+import type { AssayEvent, CheckResult } from '@assay/core';
 import { formatDuration, formatRows } from './format-table.js';
 import { stripAnsi, type Style } from './style.js';
 
@@ -37,12 +37,17 @@ export interface RunReporterOptions {
   checksOnly?: boolean;
 }
 
+/** What the reporters show of a check result. */
+type ShownCheck = Pick<CheckResult, 'name' | 'passed' | 'severity' | 'skipped' | 'message'>;
+
 interface Running {
   key: string;
   startedAt: number;
   rows: number | undefined;
   checksPassed: number;
   checksFailed: number;
+  /** Checks left out by their scope (`full-builds` after a build that only added rows). */
+  checksSkipped: number;
   partitions: number;
 }
 
@@ -88,7 +93,7 @@ abstract class BaseReporter implements RunReporter {
         this.runStart(event.runId, event.steps.length, event.backend, event.timestamp);
         break;
       case 'step_start':
-        this.running.set(event.assetKey, { key: event.assetKey, startedAt: Date.parse(event.timestamp) || Date.now(), rows: undefined, checksPassed: 0, checksFailed: 0, partitions: 0 });
+        this.running.set(event.assetKey, { key: event.assetKey, startedAt: Date.parse(event.timestamp) || Date.now(), rows: undefined, checksPassed: 0, checksFailed: 0, checksSkipped: 0, partitions: 0 });
         this.stepStart(event.assetKey, event.reason, event.timestamp);
         break;
       case 'step_retry':
@@ -106,18 +111,21 @@ abstract class BaseReporter implements RunReporter {
         const r = this.running.get(event.assetKey);
         const res = event.result;
         // A skipped check (scope full-builds after a build that only added rows) did not run.
-        if (r && !res.skipped) {
-          if (res.passed) r.checksPassed += 1;
+        if (r) {
+          if (res.skipped) r.checksSkipped += 1;
+          else if (res.passed) r.checksPassed += 1;
           else r.checksFailed += 1;
         }
-        this.checkResult(event.assetKey, res.name, res.passed, res.severity, res.message ?? (res.failingRows ? `${res.failingRows} failing row(s)` : undefined), event.partition, event.timestamp);
+        this.checkResult(event.assetKey, { ...res, message: res.message ?? (res.failingRows ? `${res.failingRows} failing row(s)` : undefined) }, event.partition, event.timestamp);
         break;
       }
       case 'step_success': {
         const r = this.running.get(event.assetKey);
         this.running.delete(event.assetKey);
         this.done += 1;
-        const checks = r && r.checksPassed + r.checksFailed > 0 ? `  checks ${r.checksPassed}/${r.checksPassed + r.checksFailed}` : '';
+        const evaluated = r ? r.checksPassed + r.checksFailed : 0;
+        const skipped = r && r.checksSkipped > 0 ? `, ${r.checksSkipped} skipped` : '';
+        const checks = evaluated > 0 || skipped ? `  checks ${r!.checksPassed}/${evaluated}${skipped}` : '';
         const rows = event.rowCount ?? r?.rows;
         this.line(`${s.green('✓')} ${event.assetKey}  ${s.gray(`${formatRows(rows)}  ${formatDuration(event.durationMs)}${checks}`)}`, event.timestamp);
         break;
@@ -156,11 +164,11 @@ abstract class BaseReporter implements RunReporter {
   protected stepStart(_key: string, _reason: string, _timestamp: string): void {}
   protected runEnd(_runId: string, _status: string, _durationMs: number, _timestamp: string): void {}
 
-  protected checkResult(key: string, name: string, passed: boolean, severity: string, message: string | undefined, partition: string | undefined, timestamp: string): void {
-    if (passed) return;
+  protected checkResult(key: string, check: ShownCheck, partition: string | undefined, timestamp: string): void {
+    if (check.passed) return;
     const s = this.style;
-    const mark = severity === 'error' ? s.red('✗ check') : s.yellow('! check');
-    this.line(`  ${mark} ${key} ${name}${partition ? ` [${partition}]` : ''} ${severity === 'error' ? s.red('failed') : s.yellow('warned')}${message ? `: ${oneLine(message)}` : ''}`, timestamp);
+    const mark = check.severity === 'error' ? s.red('✗ check') : s.yellow('! check');
+    this.line(`  ${mark} ${key} ${check.name}${partition ? ` [${partition}]` : ''} ${check.severity === 'error' ? s.red('failed') : s.yellow('warned')}${check.message ? `: ${oneLine(check.message)}` : ''}`, timestamp);
   }
 
   protected log(level: string, message: string, key: string | undefined, timestamp: string): void {
@@ -192,9 +200,11 @@ class PlainReporter extends BaseReporter {
     this.line(`${this.style.cyan('▶')} ${key} ${this.style.gray(`(${this.options.checksOnly ? 'checks' : reason})`)}`, timestamp);
   }
 
-  protected override checkResult(key: string, name: string, passed: boolean, severity: string, message: string | undefined, partition: string | undefined, timestamp: string): void {
-    if (passed) this.line(`  ${this.style.green('✓ check')} ${key} ${name}${partition ? ` [${partition}]` : ''} passed`, timestamp);
-    else super.checkResult(key, name, passed, severity, message, partition, timestamp);
+  protected override checkResult(key: string, check: ShownCheck, partition: string | undefined, timestamp: string): void {
+    const where = `${key} ${check.name}${partition ? ` [${partition}]` : ''}`;
+    if (check.skipped) this.line(`  ${this.style.gray(`- check ${where} skipped (scope full-builds: the build only added rows)`)}`, timestamp);
+    else if (check.passed) this.line(`  ${this.style.green('✓ check')} ${where} passed`, timestamp);
+    else super.checkResult(key, check, partition, timestamp);
   }
 
   protected override log(level: string, message: string, key: string | undefined, timestamp: string): void {
