@@ -123,6 +123,7 @@ export {
   fullRebuildCounts,
   schemaChangeMetadata,
   materializeWith,
+  addedRowsWhere,
   type BuiltRelation,
   type SchemaChange,
   type MaterializationStrategies,

@@ -2,6 +2,7 @@ import { readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import {
+  addedRowsWhere,
   fileLoadOutcome,
   filesToLoad,
   InvalidDefinitionError,
@@ -86,7 +87,7 @@ export async function ingestFiles(backend: DuckDbBackend, session: DuckDbSession
     const exists = (await objectType(session, target.schema, target.table)) === 'table';
     const rowCount = exists ? await session.count(`select count(*) from ${target.relation}`) : 0;
     const outcome = nothingToLoadOutcome(target.relation, rowCount, found.length);
-    return exists ? { ...outcome, addedRows: `(select * from ${target.relation} where false)` } : outcome;
+    return exists ? { ...outcome, addedRows: addedRowsWhere(target.relation, false) } : outcome;
   }
 
   const load: Load = {
@@ -129,7 +130,7 @@ export async function ingestFiles(backend: DuckDbBackend, session: DuckDbSession
       fullRefresh: request.fullRefresh,
     });
     // Rows this load wrote into a table that held rows before carry its loaded_at.
-    return outcome.appended && exists ? { ...loaded, addedRows: `(select * from ${target.relation} where loaded_at = ${timestampLiteral(loadedAt)})` } : loaded;
+    return outcome.appended && exists ? { ...loaded, addedRows: addedRowsWhere(target.relation, `loaded_at = ${timestampLiteral(loadedAt)}`) } : loaded;
   } finally {
     await dropStaging(session);
   }

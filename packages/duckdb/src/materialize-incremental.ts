@@ -1,4 +1,5 @@
 import {
+  addedRowsWhere,
   asSubquery,
   assertUniqueKey,
   buildOutcome,
@@ -113,7 +114,7 @@ export async function materializeIncremental(backend: DuckDbBackend, session: Du
     ...schemaChangeMetadata(columnDiffNames(diff)),
   });
   // Appended rows are the ones past the old watermark: what `new-rows` checks read.
-  return watermark ? { ...outcome, addedRows: `(select * from ${target.relation} where ${watermark.column} > ${watermark.literal})` } : outcome;
+  return watermark ? { ...outcome, addedRows: addedRowsWhere(target.relation, `${watermark.column} > ${watermark.literal}`) } : outcome;
 }
 
 /** The target's watermark before a run, as a typed literal; undefined when the table is empty. */

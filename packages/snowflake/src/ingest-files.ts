@@ -3,7 +3,7 @@ import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { fileLoadOutcome, filesToLoad, malformedRecordError, nothingToLoadOutcome, type IngestMaterializeRequest, type MalformedRecord, type MaterializeOutcome, type Row } from '@assay/core';
+import { addedRowsWhere, fileLoadOutcome, filesToLoad, malformedRecordError, nothingToLoadOutcome, type IngestMaterializeRequest, type MalformedRecord, type MaterializeOutcome, type Row } from '@assay/core';
 import { findFiles, type FoundFile } from './find-files.js';
 import { createLoadHistory, fieldExpression, ingestFromStage, INGEST_QUARANTINE_COLUMNS } from './ingest-stage.js';
 import { decodeText, readLocalRecords } from './local-records.js';
@@ -80,7 +80,8 @@ export async function ingestFiles(backend: SnowflakeBackend, session: SnowflakeS
   if (pending.length === 0 && !request.fullRefresh) {
     const exists = (await objectType(session, target)) === 'table';
     const rowCount = exists ? await session.count(`select count(*) from ${target.relation}`) : 0;
-    return nothingToLoadOutcome(target.relation, rowCount, found.length);
+    const outcome = nothingToLoadOutcome(target.relation, rowCount, found.length);
+    return exists ? { ...outcome, addedRows: addedRowsWhere(target.relation, false) } : outcome;
   }
 
   const nonce = randomBytes(4).toString('hex');
@@ -189,7 +190,7 @@ export async function ingestFiles(backend: SnowflakeBackend, session: SnowflakeS
 
     const rowCount = targetNow ? await session.count(`select count(*) from ${target.relation}`) : 0;
     const columns = targetNow ? await objectColumns(session, target) : [];
-    return fileLoadOutcome({
+    const loaded = fileLoadOutcome({
       relation: target.relation,
       rowCount,
       columns,
@@ -202,6 +203,8 @@ export async function ingestFiles(backend: SnowflakeBackend, session: SnowflakeS
       fullRefresh: request.fullRefresh,
       extra: { stage: `@${stage}` },
     });
+    // The rows this load added to a table that held rows before carry its LOADED_AT.
+    return existedBefore ? { ...loaded, addedRows: addedRowsWhere(target.relation, `"LOADED_AT" = ${loadedAtSql}`) } : loaded;
   } finally {
     if (scratch) await session.bestEffort(`drop table if exists ${scratch}`);
     await session.bestEffort(`remove @${stage}/${folder}/`);

@@ -1,4 +1,4 @@
-import { BackendError, InvalidDefinitionError, isAssayError, schemaChangeMetadata, UnsupportedError, type IngestMaterializeRequest, type MaterializeOutcome, type Row } from '@assay/core';
+import { addedRowsWhere, BackendError, InvalidDefinitionError, isAssayError, schemaChangeMetadata, UnsupportedError, type IngestMaterializeRequest, type MaterializeOutcome, type Row } from '@assay/core';
 import { globRegExp } from './find-files.js';
 import { byName, describeColumns, objectType, sibling, type ColumnInfo, type SnowflakeTarget } from './snowflake-catalog.js';
 import type { SnowflakeBackend } from './snowflake-backend.js';
@@ -116,7 +116,11 @@ export async function ingestFromStage(backend: SnowflakeBackend, session: Snowfl
   const quarantine = backend.target(`${target.key}__quarantine`);
   if (files.length === 0 && malformedRows === 0 && !request.fullRefresh) {
     const exists = (await objectType(session, target)) === 'table';
-    return { rowCount: exists ? await session.count(`select count(*) from ${target.relation}`) : 0, metadata: { relation: target.relation, filesLoaded: 0, rowsLoaded: 0, malformedRows: 0 } };
+    return {
+      rowCount: exists ? await session.count(`select count(*) from ${target.relation}`) : 0,
+      metadata: { relation: target.relation, filesLoaded: 0, rowsLoaded: 0, malformedRows: 0 },
+      ...(exists ? { addedRows: addedRowsWhere(target.relation, false) } : {}),
+    };
   }
 
   const existedBefore = !request.fullRefresh && (await objectType(session, target)) === 'table';
@@ -189,5 +193,7 @@ export async function ingestFromStage(backend: SnowflakeBackend, session: Snowfl
       ...schemaChangeMetadata({ added: added.map((c) => c.name) }),
       fullRefresh: request.fullRefresh,
     },
+    // The rows this load added to a table that held rows before carry its LOADED_AT.
+    ...(existedBefore ? { addedRows: addedRowsWhere(target.relation, `"LOADED_AT" = ${snowflakeLiteral(loadedAt)}`) } : {}),
   };
 }

@@ -1,4 +1,5 @@
 import {
+  addedRowsWhere,
   asSubquery,
   assertUniqueKey,
   buildOutcome,
@@ -18,7 +19,7 @@ import { baseType, byName, describeColumns, objectType, typeArgs, type ColumnInf
 import type { SnowflakeBackend } from './snowflake-backend.js';
 import { displayName, quoteStored, storedName } from './snowflake-names.js';
 import { dmlCount, type SnowflakeSession } from './snowflake-session.js';
-import { timestampText } from './snowflake-values.js';
+import { snowflakeLiteral, timestampText } from './snowflake-values.js';
 import { buildTable } from './materialize-table.js';
 
 /** How a query's columns differ from its table's. */
@@ -134,6 +135,10 @@ export async function materializeIncremental(backend: SnowflakeBackend, session:
     const facts = await backend.tableFacts(session, target);
     return buildOutcome({ relation: target.relation, ...facts }, 'incremental', { strategy: options.strategy, ...fullRebuildCounts(facts.rowCount) });
   }
+  // The old watermark tells the appended rows apart afterwards, for checks scoped to new rows.
+  // A value read back at millisecond precision can only let a few old rows in, never leave new ones out.
+  const watermark = options.strategy === 'append' ? quoteStored(storedName(options.watermark!)) : undefined;
+  const before = watermark ? (await session.rows(`select max(${watermark}) as "M" from ${target.relation}`))[0]?.M : undefined;
   // With whenIncremental(...) branches, the query that adds to the table differs from the one that builds it.
   const batch = await backend.createScratch(session, target, 'BATCH', `as ${asSubquery(backend.inline(request.incrementalSql ?? request.sql))}`);
   let counts: { rowsInserted: number; rowsUpdated: number; rowsDeleted: number };
@@ -150,12 +155,13 @@ export async function materializeIncremental(backend: SnowflakeBackend, session:
     await session.bestEffort(`drop table if exists ${batch}`);
   }
   const facts = await backend.tableFacts(session, target);
-  return buildOutcome({ relation: target.relation, ...facts }, 'incremental', {
+  const outcome = buildOutcome({ relation: target.relation, ...facts }, 'incremental', {
     strategy: options.strategy,
     fullRefresh: false,
     ...counts,
     ...schemaChangeMetadata(columnDiffNames(diff)),
   });
+  return watermark && before !== null && before !== undefined ? { ...outcome, addedRows: addedRowsWhere(target.relation, `${watermark} > ${snowflakeLiteral(before)}`) } : outcome;
 }
 
 async function applyStrategy(

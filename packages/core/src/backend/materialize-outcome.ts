@@ -75,3 +75,12 @@ export async function materializeWith(backendName: string, asset: Pick<SqlAssetD
   if (!strategy) throw new UnsupportedError(`The ${backendName} backend cannot materialize "${String(asset.materialize)}"`, { assetKey: asset.key });
   return strategy();
 }
+
+/**
+ * A {@link MaterializeOutcome.addedRows} relation: the rows of `relation` matching
+ * `predicate` (in the backend's SQL), e.g. this load's `loaded_at`; `false` for a build that
+ * added nothing.
+ */
+export function addedRowsWhere(relation: string, predicate: string | false): string {
+  return `(select * from ${relation} where ${predicate === false ? '1 = 0' : predicate})`;
+}

@@ -7,7 +7,7 @@ import { ingestAsset, sqlAsset, type IngestAssetSpec, type SqlAssetDefinition, t
 import { checks, type CheckSpec } from '../definitions/checks.js';
 import type { Row } from '../definitions/context.js';
 import { partitions } from '../definitions/partitions.js';
-import { partition, raw, self, sql, whenIncremental } from '../definitions/sql.js';
+import { newRows, partition, raw, self, sql, whenIncremental } from '../definitions/sql.js';
 import { silentLogger } from '../logging/logger.js';
 import { INGEST_FIXTURES, writeFixture } from './fixtures.js';
 import { buildCheckRequest, buildIngestRequest, buildSqlRequest, buildStepRequest, columnValue, lowerKeys, type StepRequestOverrides } from './requests.js';
@@ -150,8 +150,8 @@ export function describeBackendConformance(
       (await backend.query('select table_schema as s, table_name as t from information_schema.tables'))
         .map((r) => `${String(columnValue(r, 's'))}.${String(columnValue(r, 't'))}`.toLowerCase())
         .sort();
-    const runChecks = (k: string, specs: readonly CheckSpec[], quarantine = false) =>
-      backend.runChecks(buildCheckRequest(k, specs, { quarantine, projectDir }));
+    const runChecks = (k: string, specs: readonly CheckSpec[], quarantine = false, addedRows?: string) =>
+      backend.runChecks(buildCheckRequest(k, specs, { quarantine, projectDir, addedRows }));
 
     describe('views and tables', () => {
       test('materialize.view', 'creates and replaces a view', async () => {
@@ -563,6 +563,37 @@ export function describeBackendConformance(
     });
 
     describe('ingestion', () => {
+      test('checks.new-rows', 'tells apart the rows an ingestion or an append added, for checks scoped to them', async () => {
+        const rawKey = key('scoped_raw');
+        const spec: IngestAssetSpec = { key: rawKey, path: 'data/scoped/*.csv', format: 'csv' };
+        expect((await ingest(spec)).addedRows).toBeUndefined(); // a first load writes the whole table
+        await writeFile(join(projectDir, 'data/scoped/b.csv'), 'id,kind\n3,a\n1,a\n');
+        const second = await ingest(spec);
+        expect(second.addedRows).toEqual(expect.any(String));
+        const scoped = [
+          checks.acceptedValues('kind', ['a'], { scope: 'new-rows' }),
+          checks.rowCount({ min: 2, max: 2 }, { scope: 'new-rows' }),
+          checks.unique('id', { scope: 'new-rows' }),
+          checks.sql('batch_ids', sql`select id from ${newRows} where id not in (1, 3)`, { scope: 'new-rows' }),
+        ];
+        const [kinds, rowCount, unique, batch] = await runChecks(rawKey, scoped, false, second.addedRows);
+        expect([kinds?.passed, rowCount?.passed, batch?.passed]).toEqual([true, true, true]);
+        expect(unique).toMatchObject({ passed: false, failingRows: 2 }); // the new 1 repeats the old 1
+        const [wholeKinds] = await runChecks(rawKey, scoped.slice(0, 1));
+        expect(wholeKinds).toMatchObject({ passed: false, failingRows: 1 });
+        const [none] = await runChecks(rawKey, [checks.rowCount({ max: 0 }, { scope: 'new-rows' })], false, (await ingest(spec)).addedRows);
+        expect(none?.passed).toBe(true); // no new file, no new rows
+
+        const k = key('scoped_append');
+        const append: SqlAssetSpec = { key: k, materialize: 'incremental', incremental: { strategy: 'append', watermark: 'id' } };
+        expect((await build(def(append, selectRows(['id', 'v'], [[1, -5], [2, 1]])))).addedRows).toBeUndefined();
+        const appended = await build(def(append, selectRows(['id', 'v'], [[2, 1], [3, 7], [4, 8]])));
+        const [positive] = await runChecks(k, [checks.expression('v > 0', { scope: 'new-rows' })], false, appended.addedRows);
+        expect(positive).toMatchObject({ passed: true, failingRows: 0 });
+        const [counted] = await runChecks(k, [checks.rowCount({ min: 2, max: 2 }, { scope: 'new-rows' })], false, appended.addedRows);
+        expect(counted?.passed).toBe(true);
+      });
+
       test('ingest.csv', 'loads CSV with source_file and loaded_at', async () => {
         const k = key('raw_csv');
         const out = await ingest({ key: k, path: 'data/csv/*.csv', format: 'csv' });

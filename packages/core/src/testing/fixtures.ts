@@ -30,4 +30,6 @@ export const INGEST_FIXTURES: Readonly<Record<string, string | Uint8Array>> = {
   'data/bad_jsonl/events.jsonl': '{"id":1,"kind":"click"}\n{"id":2,"kind":\n{"id":3,"kind":"click"}\n',
   'data/bad_csv/orders.csv': 'id,customer,amount\n1,alice,10\n2,bob,20\n3,carol,30\n4,dave\n5,erin,50\n6,frank,60\n',
   'data/incremental/a.csv': 'id,customer,amount\n1,alice,10\n2,bob,20\n3,carol,30\n',
+  // A row that breaks today's rule ("old"): checks scoped to new rows must not see it.
+  'data/scoped/a.csv': 'id,kind\n1,a\n2,old\n',
 };

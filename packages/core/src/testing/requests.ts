@@ -68,8 +68,8 @@ export function buildIngestRequest(asset: IngestAssetDefinition, overrides: Step
 }
 
 /** A request to evaluate checks (resolved to their defaults) on an asset. */
-export function buildCheckRequest(assetKey: AssetKey, checks: readonly CheckSpec[], options: StepRequestOverrides & { quarantine?: boolean } = {}): CheckRequest {
-  return { ...buildStepRequest(options), assetKey, checks: checks.map(resolveCheck), quarantine: options.quarantine ?? false };
+export function buildCheckRequest(assetKey: AssetKey, checks: readonly CheckSpec[], options: StepRequestOverrides & { quarantine?: boolean; addedRows?: string | undefined } = {}): CheckRequest {
+  return { ...buildStepRequest(options), assetKey, checks: checks.map(resolveCheck), quarantine: options.quarantine ?? false, addedRows: options.addedRows };
 }
 
 /**
