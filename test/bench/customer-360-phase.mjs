@@ -157,8 +157,8 @@ async function runBare() {
     const { schema, table } = duck.duckDbObjectName(key);
     return `"${schema}"."${table}"`;
   };
-  const render = (fragment, self, added = self) => {
-    const r = core.renderSql(fragment, { relation: (k) => (k === core.SELF_KEY ? self : k === core.NEW_ROWS_KEY ? added : relation(k)), placeholder: () => '?' });
+  const render = (fragment, self, added = self, whenIncremental = false) => {
+    const r = core.renderSql(fragment, { relation: (k) => (k === core.SELF_KEY ? self : k === core.NEW_ROWS_KEY ? added : relation(k)), placeholder: () => '?', incremental: whenIncremental });
     let i = 0;
     return r.text.replace(/\?/g, () => literal(r.params[i++]));
   };
@@ -198,10 +198,21 @@ async function runBare() {
       const query = render(core.sqlForDialect(def, 'duckdb'), rel);
       if (def.materialize === 'view') await run(`create or replace view ${rel} as ${query}`);
       else if (def.materialize === 'incremental' && incremental) {
-        const wm = `"${def.incremental.watermark}"`;
-        const [{ m }] = await rows(`select cast(max(${wm}) as varchar) as m from ${rel}`);
-        added = `(select * from ${rel} where ${wm} > ${literal(m)})`;
-        await run(`insert into ${rel} select * from (${query}) as b where b.${wm} > (select max(${wm}) from ${rel})`);
+        // The query with its whenIncremental(...) branches taken, as Assay runs it on a table that exists.
+        const batch = render(core.sqlForDialect(def, 'duckdb'), rel, rel, true);
+        if (def.incremental.strategy === 'append') {
+          const wm = `"${def.incremental.watermark}"`;
+          const [{ m }] = await rows(`select cast(max(${wm}) as varchar) as m from ${rel}`);
+          added = `(select * from ${rel} where ${wm} > ${literal(m)})`;
+          await run(`insert into ${rel} select * from (${batch}) as b where b.${wm} > (select max(${wm}) from ${rel})`);
+        } else {
+          // delete+insert by key (the only other strategy the example uses).
+          const keys = [def.incremental.uniqueKey].flat();
+          await run(`create or replace temp table bare_batch as ${batch}`);
+          await run(`delete from ${rel} as t where exists (select 1 from bare_batch as b where ${keys.map((k) => `b."${k}" = t."${k}"`).join(' and ')})`);
+          await run(`insert into ${rel} by name select * from bare_batch`);
+          await run('drop table bare_batch');
+        }
       } else if (def.materialize === 'scd2') {
         const key = def.scd2.uniqueKey;
         const from = def.scd2.updatedAt ? `cast(b."${def.scd2.updatedAt}" as timestamp)` : 'now()::timestamp';
