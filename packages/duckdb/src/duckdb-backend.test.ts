@@ -2,11 +2,11 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { checks, ingestAsset, inlineParams, raw, silentLogger, sql, sqlAsset, type SqlAssetDefinition, type SqlAssetSpec } from '@assay/core';
+import { checks, ingestAsset, inlineParams, raw, resolveCheck, silentLogger, sql, sqlAsset, type SqlAssetDefinition, type SqlAssetSpec } from '@assay/core';
 import { buildCheckRequest, buildIngestRequest, buildSqlRequest, buildStepRequest } from '@assay/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorPosition, isTransientDuckDbError, toSqlError } from './duckdb-errors.js';
-import { duckdb, duckDbConfig, duckDbObjectName, type DuckDbBackend } from './index.js';
+import { duckdb, duckDbConfig, duckDbObjectName, DuckDbBackend } from './index.js';
 import { inferColumns } from './write-rows.js';
 
 async function failure(promise: Promise<unknown>): Promise<{ code?: string; message: string; assetKey?: string; position?: number; sql?: string; hint?: string }> {
@@ -118,9 +118,12 @@ describe('DuckDbBackend', () => {
   it('lets DuckDB reorder unordered writes by default, and still honours ORDER BY', async () => {
     const [row] = await backend.query("select current_setting('preserve_insertion_order') as keep");
     expect(row?.keep).toBe(false);
-    await build(def({ key: 'meta/ordered' }, 'select i from range(200000) as r(i) order by i desc'));
-    const rows = await backend.query('select i from "meta"."ordered" limit 3');
-    expect(rows.map((r) => r.i)).toEqual([199999, 199998, 199997]);
+    // rowid is the storage order (a bare LIMIT may read any rows when order is not kept).
+    const stored = async (key: string) => (await backend.query(`select i from ${backend.relation(key)} order by rowid limit 3`)).map((r) => r.i);
+    await build(def({ key: 'meta/ordered' }, 'select i from range(300000) as r(i) order by i desc'));
+    expect(await stored('meta/ordered')).toEqual([299999, 299998, 299997]);
+    await build(def({ key: 'meta/ordered_union' }, 'select i from range(200000) as r(i) union all select i from range(200000, 300000) as r(i) order by i desc'));
+    expect(await stored('meta/ordered_union')).toEqual([299999, 299998, 299997]);
   });
 
   it('builds deep keys and one-segment keys where the mapping says', async () => {
@@ -370,6 +373,51 @@ describe('opening', () => {
       await good.close();
     } finally {
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('row-level checks share one scan', () => {
+  /** The DuckDB backend, counting the statements checks send. */
+  class CountingBackend extends DuckDbBackend {
+    statements: string[] = [];
+    override query(text: string, params: readonly unknown[] = [], options: { signal?: AbortSignal } = {}) {
+      this.statements.push(text);
+      return super.query(text, params, options);
+    }
+  }
+
+  it('counts every row-level check in one query, and looks again only at those that fail', async () => {
+    const backend = new CountingBackend({ path: ':memory:' });
+    try {
+      await backend.materializeSql(buildSqlRequest(backend, sqlAsset({ key: 'meta/scan' })`
+        select * from (values (1, 'a', 5), (2, 'b', 6), (3, null, -1)) as t(id, kind, amount)`));
+      const passing = [checks.notNull('id'), checks.acceptedValues('kind', ['a', 'b']), checks.expression('id > 0'), checks.unique('id')];
+      backend.statements = [];
+      const ok = await backend.runChecks(buildCheckRequest('meta/scan', passing));
+      expect(ok.map((o) => [o.name, o.passed])).toEqual(passing.map((c) => [resolveCheck(c).name, true]));
+      expect(backend.statements).toHaveLength(2); // one scan for three row-level checks, one for unique
+      expect(backend.statements[0]).toMatch(/sum\(case when .* as assay_f2 from "meta"\."scan"/);
+
+      backend.statements = [];
+      const mixed = await backend.runChecks(buildCheckRequest('meta/scan', [checks.notNull('id'), checks.notNull('kind'), checks.expression('amount > 0')]));
+      expect(mixed.map((o) => [o.passed, o.failingRows])).toEqual([[true, 0], [false, 1], [false, 1]]);
+      expect(backend.statements).toHaveLength(5); // the scan, then count and sample for each failing check
+    } finally {
+      await backend.close();
+    }
+  });
+
+  it('re-counts after quarantine, so a row moved by one check does not fail the next', async () => {
+    const backend = new CountingBackend({ path: ':memory:' });
+    try {
+      await backend.materializeSql(buildSqlRequest(backend, sqlAsset({ key: 'meta/both' })`
+        select * from (values (1, 'a', 5), (2, null, -1)) as t(id, kind, amount)`));
+      const out = await backend.runChecks(buildCheckRequest('meta/both', [checks.notNull('kind'), checks.expression('amount > 0')], { quarantine: true }));
+      expect(out.map((o) => [o.passed, o.failingRows, o.quarantinedRows])).toEqual([[true, 1, 1], [true, 0, undefined]]);
+      expect(await backend.query('select id from "meta"."both"')).toEqual([{ id: 1 }]);
+    } finally {
+      await backend.close();
     }
   });
 });

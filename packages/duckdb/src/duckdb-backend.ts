@@ -56,8 +56,9 @@ export interface DuckDbBackendOptions {
    * Whether tables keep the row order of the queries that build them when those queries have
    * no `ORDER BY`. Defaults to `false`: DuckDB may then write rows in the order its threads
    * produce them, which on a 13.7M-row load halves the time and memory and spares the
-   * compaction at checkpoint (see docs/duckdb.md). An `ORDER BY` is always respected. Set
-   * `true` for DuckDB's own default.
+   * compaction at checkpoint (see docs/duckdb.md). A table build whose query ends in
+   * `ORDER BY` still stores its rows in that order; reads without `ORDER BY` (a bare
+   * `LIMIT`) may return rows in any order. Set `true` for DuckDB's own default.
    */
   preserveInsertionOrder?: boolean;
   /** Other DuckDB settings passed to the database as-is (e.g. `{ max_temp_directory_size: '10GB' }`); they win over the options above. */

@@ -393,12 +393,7 @@ export class SnowflakeBackend extends BaseBackend {
     return this.withSession(this.scope(request, request.assetKey), async (session) => {
       this.checkSessions.set(request, session);
       try {
-        const out: NamedCheckOutcome[] = [];
-        for (const check of request.checks) {
-          if (request.signal.aborted) break;
-          out.push(await this.evaluateCheck(request, check, async (text, params = []) => (await session.run(text, params)).rows));
-        }
-        return out;
+        return await this.evaluateChecks(request, async (text, params = []) => (await session.run(text, params)).rows);
       } finally {
         this.checkSessions.delete(request);
       }
