@@ -422,6 +422,28 @@ describe('row-level checks share one scan', () => {
   });
 });
 
+describe('appends keep insertion order for that write only', () => {
+  it('sets it on the session for an append and restores it after, also when the append fails', async () => {
+    const backend = duckdb({ path: ':memory:' });
+    try {
+      await backend.open({ concurrency: 1 }); // one connection: whatever a step leaves set, the next one sees
+      const k = 'meta/appended';
+      const append = (onSchemaChange: 'fail' | 'append_new_columns'): SqlAssetSpec => ({ key: k, materialize: 'incremental', incremental: { strategy: 'append', watermark: 'id', onSchemaChange } });
+      const setting = async () => (await backend.query("select current_setting('preserve_insertion_order') as keep"))[0]?.keep;
+      await backend.materializeSql(buildSqlRequest(backend, sqlAsset(append('fail'))`select id from range(3) as r(id)`));
+      // The appended rows record the setting their query ran under.
+      await backend.materializeSql(buildSqlRequest(backend, sqlAsset(append('append_new_columns'))`select id, current_setting('preserve_insertion_order') as keep from range(6) as r(id)`));
+      expect(await backend.query(`select id, keep from ${backend.relation(k)} where id >= 3 order by id`)).toEqual([3, 4, 5].map((id) => ({ id, keep: true })));
+      expect(await setting()).toBe(false);
+      const error = await failure(backend.materializeSql(buildSqlRequest(backend, sqlAsset(append('fail'))`select id, true as keep, 'x' as extra from range(9) as r(id)`)));
+      expect(error.code).toBe('ASSAY_SCHEMA_CHANGE');
+      expect(await setting()).toBe(false);
+    } finally {
+      await backend.close();
+    }
+  });
+});
+
 describe('settings', () => {
   it('takes preserveInsertionOrder and threads from options, and config wins over both', async () => {
     expect(duckDbConfig({})).toEqual({ preserve_insertion_order: 'false' });

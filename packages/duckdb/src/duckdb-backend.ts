@@ -200,6 +200,24 @@ export class DuckDbBackend extends BaseBackend {
     await run;
   }
 
+  /**
+   * @internal Runs `work` — writes that add rows to an existing table (an ingestion of new
+   * files, an incremental batch, SCD2 versions) — with the session keeping insertion order.
+   * With it off, parallel appends leave partial row groups that DuckDB's next checkpoint
+   * compresses and merges: 0.6–0.9 s when the customer-360 stream job closes the database
+   * after appending 137k rows, against 0.02 s when the append writes whole row groups in
+   * order. Whole-table builds keep the faster unordered writes.
+   */
+  async appendingInOrder<T>(session: DuckDbSession, work: () => Promise<T>): Promise<T> {
+    if (duckDbConfig(this.options).preserve_insertion_order === 'true') return work();
+    await session.run('set session preserve_insertion_order = true');
+    try {
+      return await work();
+    } finally {
+      await session.bestEffort('reset session preserve_insertion_order');
+    }
+  }
+
   /** @internal Row count and columns of a table after a build. */
   async tableFacts(session: DuckDbSession, target: DuckDbTarget): Promise<{ rowCount: number; columns: ColumnInfo[] }> {
     const rowCount = await session.count(`select count(*) from ${target.relation}`);

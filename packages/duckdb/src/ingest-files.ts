@@ -106,12 +106,15 @@ export async function ingestFiles(backend: DuckDbBackend, session: DuckDbSession
     // file that turns out unreadable only then rolls the transaction back, and the load
     // starts over file by file, which names the file and quarantines it as asked.
     const direct = await directParquetSource(load);
+    // Adding to a table that holds rows: in order, so the next checkpoint has little to redo.
+    const appends = !request.fullRefresh && (await objectType(session, target.schema, target.table)) === 'table';
+    const commit = (source: LoadSource | undefined) => (appends ? backend.appendingInOrder(session, () => commitLoad(load, source)) : commitLoad(load, source));
     let outcome: { quarantined: number; addedColumns: string[]; appended: boolean };
     try {
-      outcome = await commitLoad(load, direct ?? (await stageEachFile(load)));
+      outcome = await commit(direct ?? (await stageEachFile(load)));
     } catch (error) {
       if (!direct || !isMalformedFileError(error)) throw error;
-      outcome = await commitLoad(load, await stageEachFile(load));
+      outcome = await commit(await stageEachFile(load));
     }
 
     const exists = (await objectType(session, target.schema, target.table)) === 'table';

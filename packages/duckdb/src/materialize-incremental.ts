@@ -91,7 +91,7 @@ export async function materializeIncremental(backend: DuckDbBackend, session: Du
   }
   const batch = batchTable('batch');
   const watermark = options.strategy === 'append' ? await currentWatermark(session, target, options.watermark!) : undefined;
-  const counts = await session.transaction(async () => {
+  const counts = await backend.appendingInOrder(session, () => session.transaction(async () => {
     // With whenIncremental(...) branches, the query that adds to the table differs from the one that builds it.
     const query = request.incrementalSql ?? request.sql;
     await session.run(`create temp table ${batch} as ${stagingQuery(options, query.text, watermark)}`, query.params);
@@ -101,7 +101,7 @@ export async function materializeIncremental(backend: DuckDbBackend, session: Du
     const applied = await applyStrategy(session, target, batch, columns, options, request);
     await session.run(`drop table ${batch}`);
     return { ...applied, diff };
-  }).catch(async (error: unknown) => {
+  })).catch(async (error: unknown) => {
     await session.bestEffort(`drop table if exists ${batch}`);
     throw error;
   });

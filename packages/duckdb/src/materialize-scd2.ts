@@ -73,8 +73,8 @@ export async function materializeScd2(backend: DuckDbBackend, session: DuckDbSes
   const batch = batchTable('scd2');
   const changes = batchTable('scd2_changes');
   const fresh = batchTable('scd2_new');
-  const counts = await session
-    .transaction(async () => {
+  const counts = await backend
+    .appendingInOrder(session, () => session.transaction(async () => {
       await session.run(`create temp table ${batch} as ${asSubquery(request.sql.text)}`, request.sql.params);
       const source = await describeColumns(session, batch);
       assertNoReservedColumns(target, source);
@@ -103,7 +103,7 @@ export async function materializeScd2(backend: DuckDbBackend, session: DuckDbSes
       );
       for (const t of [batch, changes, fresh]) await session.run(`drop table ${t}`);
       return { rowsInserted: inserted.rowsChanged, rowsUpdated: closed.rowsChanged, rowsDeleted: invalidated.rowsChanged, addedColumns: added.map((c) => c.name) };
-    })
+    }))
     .catch(async (error: unknown) => {
       for (const t of [batch, changes, fresh]) await session.bestEffort(`drop table if exists ${t}`);
       throw error;
