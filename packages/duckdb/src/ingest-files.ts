@@ -109,7 +109,7 @@ export async function ingestFiles(backend: DuckDbBackend, session: DuckDbSession
     // Adding to a table that holds rows: in order, so the next checkpoint has little to redo.
     const appends = !request.fullRefresh && (await objectType(session, target.schema, target.table)) === 'table';
     const commit = (source: LoadSource | undefined) => (appends ? backend.appendingInOrder(session, () => commitLoad(load, source)) : commitLoad(load, source));
-    let outcome: { quarantined: number; addedColumns: string[]; appended: boolean };
+    let outcome: { quarantined: number; addedColumns: string[] };
     try {
       outcome = await commit(direct ?? (await stageEachFile(load)));
     } catch (error) {
@@ -133,7 +133,7 @@ export async function ingestFiles(backend: DuckDbBackend, session: DuckDbSession
       fullRefresh: request.fullRefresh,
     });
     // Rows this load wrote into a table that held rows before carry its loaded_at.
-    return outcome.appended && exists ? { ...loaded, addedRows: addedRowsWhere(target.relation, `loaded_at = ${timestampLiteral(loadedAt)}`) } : loaded;
+    return appends ? { ...loaded, addedRows: addedRowsWhere(target.relation, `loaded_at = ${timestampLiteral(loadedAt)}`) } : loaded;
   } finally {
     await dropStaging(session);
   }
@@ -175,7 +175,7 @@ async function stageEachFile(load: Load): Promise<LoadSource | undefined> {
  * Writes `source` into the table and records quarantine and load history, in one
  * transaction: a failure leaves table, quarantine and history as they were.
  */
-function commitLoad(load: Load, source: LoadSource | undefined): Promise<{ quarantined: number; addedColumns: string[]; appended: boolean }> {
+function commitLoad(load: Load, source: LoadSource | undefined): Promise<{ quarantined: number; addedColumns: string[] }> {
   const { session, target, quarantine, request, pending, perFile, loadedAt } = load;
   return session.transaction(async () => {
     if (request.fullRefresh) {
@@ -219,7 +219,7 @@ function commitLoad(load: Load, source: LoadSource | undefined): Promise<{ quara
       await session.run(`delete from ${LOAD_HISTORY} where asset_key = ? and file_path = ?`, [target.key, f.name]);
       await session.run(`insert into ${LOAD_HISTORY} values (?, ?, ?, ?, ?, ?, ?, ?)`, [target.key, f.name, f.size, f.mtime, counts.rows, counts.malformed, loadedAt, request.runId]);
     }
-    return { quarantined, addedColumns, appended: existing.length > 0 };
+    return { quarantined, addedColumns };
   });
 }
 
