@@ -3,7 +3,7 @@ import { InvalidDefinitionError } from '../errors.js';
 import { toAssetKey, keySegments, type AssetKey, type AssetKeyInput } from './asset-key.js';
 import { CHECK_SCOPES, resolveCheck, type CheckSpec, type ResolvedCheck } from './checks.js';
 import type { PartitionsDefinition } from './partitions.js';
-import { ASSET_REF, fingerprintSql, hasIncrementalBranch, isAssetRef, isIncrementalBranch, isSqlFragment, NEW_ROWS_KEY, referencedKeys, sql as sqlTag, type AssetRef, type SqlFragment, type SqlValue } from './sql.js';
+import { ASSET_REF, fingerprintSql, hasIncrementalBranch, isAssetRef, isSqlFragment, NEW_ROWS_KEY, referencedKeys, someSqlValue, sql as sqlTag, type AssetRef, type SqlFragment, type SqlValue } from './sql.js';
 import type { AssetContext, AssetOutput } from './context.js';
 
 /** How a SQL asset is stored. */
@@ -444,7 +444,5 @@ export function sqlForDialect(def: SqlAssetDefinition, dialect: string): SqlFrag
 
 /** Whether a fragment interpolates `newRows` anywhere. */
 function readsNewRows(fragment: SqlFragment): boolean {
-  return fragment.values.some(
-    (v) => (isAssetRef(v) && v.key === NEW_ROWS_KEY) || (isSqlFragment(v) && readsNewRows(v)) || (isIncrementalBranch(v) && [v.then, v.otherwise].some((f) => f !== undefined && readsNewRows(f))),
-  );
+  return someSqlValue(fragment, (v) => isAssetRef(v) && v.key === NEW_ROWS_KEY);
 }

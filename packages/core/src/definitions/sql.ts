@@ -90,20 +90,27 @@ export function isPlaceholderKey(key: AssetKey): boolean {
   return key === SELF_KEY || key === NEW_ROWS_KEY;
 }
 
-/** Keys of every asset interpolated in a fragment, nested fragments included, in order of appearance. */
+/**
+ * Calls `visit` on every interpolated value of a fragment, in order of appearance, nested
+ * fragments and both sides of {@link whenIncremental} branches included (the branch itself
+ * is visited too). Stops, and returns true, as soon as `visit` returns true.
+ */
+export function someSqlValue(fragment: SqlFragment, visit: (value: SqlValue) => boolean): boolean {
+  for (const v of fragment.values) {
+    if (visit(v)) return true;
+    if (isSqlFragment(v) && someSqlValue(v, visit)) return true;
+    if (isIncrementalBranch(v) && (someSqlValue(v.then, visit) || (v.otherwise !== undefined && someSqlValue(v.otherwise, visit)))) return true;
+  }
+  return false;
+}
+
+/** Keys of every asset interpolated in a fragment, nested fragments and branches included, in order of appearance. */
 export function referencedKeys(fragment: SqlFragment): AssetKey[] {
   const out: AssetKey[] = [];
-  const walk = (f: SqlFragment): void => {
-    for (const v of f.values) {
-      if (isAssetRef(v)) { if (!isPlaceholderKey(v.key)) out.push(v.key); }
-      else if (isSqlFragment(v)) walk(v);
-      else if (isIncrementalBranch(v)) {
-        walk(v.then);
-        if (v.otherwise) walk(v.otherwise);
-      }
-    }
-  };
-  walk(fragment);
+  someSqlValue(fragment, (v) => {
+    if (isAssetRef(v) && !isPlaceholderKey(v.key)) out.push(v.key);
+    return false;
+  });
   return out;
 }
 
@@ -173,7 +180,7 @@ export function whenIncremental(then: SqlFragment, otherwise?: SqlFragment): Inc
 
 /** Whether a fragment holds a {@link whenIncremental} branch anywhere. */
 export function hasIncrementalBranch(fragment: SqlFragment): boolean {
-  return fragment.values.some((v) => isIncrementalBranch(v) || (isSqlFragment(v) && hasIncrementalBranch(v)));
+  return someSqlValue(fragment, isIncrementalBranch);
 }
 
 /** How a backend renders the parts of a template it owns. */

@@ -5,12 +5,11 @@ import PQueue from 'p-queue';
 import type { LogEntry, Logger } from 'winston';
 import type { Backend } from '../backend/backend.js';
 import type { AssetKey } from '../definitions/asset-key.js';
-import { sqlForDialect, type AssetDefinition, type RetryPolicy } from '../definitions/asset.js';
+import type { AssetDefinition, RetryPolicy } from '../definitions/asset.js';
 import { checkedRelation, skippedCheck, type CheckResult, type CheckSeverity, type ResolvedCheck } from '../definitions/checks.js';
 import type { PartitionContext } from '../definitions/context.js';
 import type { Definitions } from '../definitions/define-assets.js';
 import { partitionWindow } from '../definitions/partitions.js';
-import { hasIncrementalBranch, renderSql } from '../definitions/sql.js';
 import { AssetFailedError, AssayError, CanceledError, describeError, errorMessage, isAssayError, SqlError } from '../errors.js';
 import type { AssayEvent, RunStatus, StepStatus } from '../events.js';
 import { silentLogger, winstonModule } from '../logging/logger.js';
@@ -20,7 +19,7 @@ import { plan as makePlan, type Plan, type PlanOptions, type PlanStep } from '..
 import { sleep } from '../sleep.js';
 import type { StateStore } from '../state/state-store.js';
 import { retryDelay } from './retry.js';
-import { createAssetContext, stepQuery, stepRenderer, type StepEnvironment } from './step-context.js';
+import { createAssetContext, renderStepSql, stepQuery, stepRenderer, type StepEnvironment } from './step-context.js';
 
 /** Options of {@link materialize}. */
 export interface MaterializeOptions extends Omit<PlanOptions, 'backend' | 'state'> {
@@ -399,11 +398,7 @@ export async function materialize(defs: Definitions, options: MaterializeOptions
     const request = { runId, partition: env.partition, signal: env.signal, logger: env.logger, projectDir };
     switch (def.type) {
       case 'sql': {
-        const fragment = sqlForDialect(def, backend.dialect);
-        const renderer = stepRenderer(backend, def.key, env.partition);
-        const rendered = renderSql(fragment, renderer);
-        const incrementalSql = def.materialize === 'incremental' && hasIncrementalBranch(fragment) ? renderSql(fragment, { ...renderer, incremental: true }) : undefined;
-        const out = await backend.materializeSql({ ...request, asset: def, sql: rendered, incrementalSql, fullRefresh: env.fullRefresh });
+        const out = await backend.materializeSql({ ...request, asset: def, ...renderStepSql(backend, def, env.partition), fullRefresh: env.fullRefresh });
         return { rowCount: out.rowCount, metadata: out.metadata ?? {}, addedRows: out.addedRows };
       }
       case 'ingest': {

@@ -1,9 +1,9 @@
 import type { Logger } from 'winston';
-import type { Backend } from '../backend/backend.js';
+import type { Backend, SqlMaterializeRequest } from '../backend/backend.js';
 import type { AssetKey } from '../definitions/asset-key.js';
-import type { AssetDefinition } from '../definitions/asset.js';
+import { sqlForDialect, type AssetDefinition, type SqlAssetDefinition } from '../definitions/asset.js';
 import type { AssetContext, PartitionContext, Row, UpstreamHandle } from '../definitions/context.js';
-import { isSqlFragment, renderSql, SELF_KEY, type SqlFragment, type SqlRenderer } from '../definitions/sql.js';
+import { hasIncrementalBranch, isSqlFragment, renderSql, SELF_KEY, type SqlFragment, type SqlRenderer } from '../definitions/sql.js';
 
 /** Everything needed to build the {@link AssetContext} of one step. */
 export interface StepEnvironment {
@@ -30,6 +30,17 @@ export function stepRenderer(backend: Backend, assetKey: AssetKey, partition: Pa
         }
       : {}),
   };
+}
+
+/**
+ * A SQL asset's statement for one step: `sql`, and for an incremental asset with
+ * `whenIncremental(...)` branches also `incrementalSql`, the same with the branches taken.
+ */
+export function renderStepSql(backend: Backend, asset: SqlAssetDefinition, partition: PartitionContext | undefined): Pick<SqlMaterializeRequest, 'sql' | 'incrementalSql'> {
+  const fragment = sqlForDialect(asset, backend.dialect);
+  const renderer = stepRenderer(backend, asset.key, partition);
+  const incremental = asset.materialize === 'incremental' && hasIncrementalBranch(fragment);
+  return { sql: renderSql(fragment, renderer), incrementalSql: incremental ? renderSql(fragment, { ...renderer, incremental: true }) : undefined };
 }
 
 /** Runs text or a SQL fragment on the backend, rendering fragments for the step. */

@@ -1,11 +1,10 @@
 import type { Backend, CheckRequest, IngestMaterializeRequest, SqlMaterializeRequest, StepRequest } from '../backend/backend.js';
 import type { AssetKey } from '../definitions/asset-key.js';
-import { sqlForDialect, type IngestAssetDefinition, type SqlAssetDefinition } from '../definitions/asset.js';
+import type { IngestAssetDefinition, SqlAssetDefinition } from '../definitions/asset.js';
 import { resolveCheck, type CheckSpec } from '../definitions/checks.js';
 import type { PartitionContext, Row } from '../definitions/context.js';
 import { partitionWindow } from '../definitions/partitions.js';
-import { hasIncrementalBranch, renderSql } from '../definitions/sql.js';
-import { stepRenderer } from '../executor/step-context.js';
+import { renderStepSql } from '../executor/step-context.js';
 import { silentLogger } from '../logging/logger.js';
 
 /** Overrides for the fields every request carries. */
@@ -45,8 +44,8 @@ export function buildStepRequest(overrides: StepRequestOverrides = {}, partition
 
 /**
  * A request to build a SQL asset, with its SQL rendered for the backend's dialect the way
- * the executor does it: `renderSql(sqlForDialect(def, backend.dialect), backend)`, with
- * `partition.*` placeholders bound from the request's partition.
+ * the executor does it (`renderStepSql`): `self` is the asset, `partition.*` placeholders are
+ * bound from the request's partition, and `incrementalSql` is set for `whenIncremental`.
  *
  * @example
  * ```ts
@@ -55,11 +54,8 @@ export function buildStepRequest(overrides: StepRequestOverrides = {}, partition
  */
 export function buildSqlRequest(backend: Backend, asset: SqlAssetDefinition, overrides: StepRequestOverrides = {}): SqlMaterializeRequest {
   const step = buildStepRequest(overrides, asset.partitions);
-  // The executor's renderer: `self` is the asset, partition placeholders the step's partition.
-  const renderer = stepRenderer(backend, asset.key, step.partition);
-  const fragment = sqlForDialect(asset, backend.dialect);
-  const incrementalSql = asset.materialize === 'incremental' && hasIncrementalBranch(fragment) ? renderSql(fragment, { ...renderer, incremental: true }) : undefined;
-  return { ...step, asset, sql: renderSql(fragment, renderer), incrementalSql, fullRefresh: overrides.fullRefresh ?? false };
+  // Rendered as the executor renders it: `self` is the asset, partition placeholders the step's partition.
+  return { ...step, asset, ...renderStepSql(backend, asset, step.partition), fullRefresh: overrides.fullRefresh ?? false };
 }
 
 /** A request to load an ingestion asset's files. */
