@@ -91,6 +91,7 @@ export async function ingestFiles(backend: DuckDbBackend, session: DuckDbSession
   }
 
   const load: Load = {
+    backend,
     session,
     target,
     quarantine: backend.target(`${target.key}__quarantine`),
@@ -133,7 +134,7 @@ export async function ingestFiles(backend: DuckDbBackend, session: DuckDbSession
       fullRefresh: request.fullRefresh,
     });
     // Rows this load wrote into a table that held rows before carry its loaded_at.
-    return appends ? { ...loaded, addedRows: addedRowsWhere(target.relation, `loaded_at = ${timestampLiteral(loadedAt)}`) } : loaded;
+    return appends ? { ...loaded, addedRows: addedRowsWhere(target.relation, `loaded_at = ${backend.literal(loadedAt)}`) } : loaded;
   } finally {
     await dropStaging(session);
   }
@@ -141,6 +142,7 @@ export async function ingestFiles(backend: DuckDbBackend, session: DuckDbSession
 
 /** One ingestion step's facts, shared by its staging and commit. */
 interface Load {
+  backend: DuckDbBackend;
   session: DuckDbSession;
   target: DuckDbTarget;
   quarantine: DuckDbTarget;
@@ -233,16 +235,6 @@ interface LoadSource {
   columns: ColumnInfo[];
 }
 
-/** A SQL string literal. */
-function literal(text: string): string {
-  return `'${text.replace(/'/g, "''")}'`;
-}
-
-/** A TIMESTAMP literal for a time (UTC wall clock, as bound `Date` parameters are). */
-function timestampLiteral(at: Date): string {
-  return `cast(${literal(at.toISOString().replace('T', ' ').replace('Z', ''))} as timestamp)`;
-}
-
 /** Name of the reader's file-name column: unlikely to clash with a column of the data. */
 const FILE_COLUMN = 'assay_source_file_path';
 
@@ -257,8 +249,10 @@ const FILE_COLUMN = 'assay_source_file_path';
  * the Parquet footers.
  */
 async function directParquetSource(load: Load): Promise<LoadSource | undefined> {
-  const { session, pending, perFile, loadedAt } = load;
+  const { backend, session, pending, perFile, loadedAt } = load;
   const spec = load.request.asset.ingest;
+  // Literals, not parameters: the same text is described, then run inside the load's transaction.
+  const literal = (value: unknown) => backend.literal(value);
   if (spec.format !== 'parquet' || spec.shape === 'raw') return undefined;
   const files = pending.filter((f) => f.size > 0);
   for (const f of pending) perFile.set(f.name, { rows: 0, malformed: 0 });
@@ -267,7 +261,7 @@ async function directParquetSource(load: Load): Promise<LoadSource | undefined> 
   const options = { union_by_name: true, ...spec.readerOptions, filename: FILE_COLUMN };
   const reader = `read_parquet(${list}${readerParams(options, session.assetKey ?? '')})`;
   const sourceFile = `case ${quoteIdent(FILE_COLUMN)} ${files.map((f) => `when ${literal(f.absolute)} then ${literal(f.name)}`).join(' ')} end`;
-  const select = `select * exclude (${quoteIdent(FILE_COLUMN)}), ${sourceFile} as source_file, ${timestampLiteral(loadedAt)} as loaded_at from ${reader}`;
+  const select = `select * exclude (${quoteIdent(FILE_COLUMN)}), ${sourceFile} as source_file, ${literal(loadedAt)} as loaded_at from ${reader}`;
   try {
     const counts = await session.rows(`select file_name, num_rows from parquet_file_metadata(${list})`);
     const byPath = new Map(files.map((f) => [f.absolute, f.name]));
