@@ -193,6 +193,12 @@ class StatementTranslator {
     return j;
   }
 
+  /** An optional run of words (`IF EXISTS`): where parsing goes on, and whether they were there. */
+  private optional(i: number, ...words: string[]): { at: number; present: boolean } {
+    const j = this.accept(i, ...words);
+    return j < 0 ? { at: i, present: false } : { at: j, present: true };
+  }
+
   private expectEnd(i: number): void {
     const j = this.next(i);
     if (j < this.end) throw this.x.syntax(j, `unexpected '${this.tokens[j]!.text}'`);
@@ -226,9 +232,7 @@ class StatementTranslator {
       case 'TRUNCATE': {
         let j = this.accept(first + 1, 'TABLE');
         if (j < 0) j = first + 1;
-        const ie = this.accept(j, 'IF', 'EXISTS');
-        if (ie >= 0) j = ie;
-        const { name } = this.x.readName(j, this.end);
+        const { name } = this.x.readName(this.optional(j, 'IF', 'EXISTS').at, this.end);
         return { kind: 'ddl', statements: [`DELETE FROM ${qualifiedSql(name)}`], status: DEFAULT_STATUS, effects: [] };
       }
       case 'CREATE':
@@ -708,13 +712,8 @@ class StatementTranslator {
       k = this.accept(k, 'FORMAT');
       if (k < 0) throw this.x.syntax(j, 'expected FORMAT');
     }
-    let ifExists = false;
-    const ie = this.accept(k, 'IF', 'EXISTS');
-    if (ie >= 0) {
-      ifExists = true;
-      k = ie;
-    }
-    const { name, end } = this.x.readName(k, this.end);
+    const { at, present: ifExists } = this.optional(k, 'IF', 'EXISTS');
+    const { name, end } = this.x.readName(at, this.end);
     const tail = this.word(this.next(end));
     const cascade = tail === 'RESTRICT' ? ' RESTRICT' : ' CASCADE';
     const ifx = ifExists ? 'IF EXISTS ' : '';
@@ -756,10 +755,7 @@ class StatementTranslator {
     if (object === 'DYNAMIC') {
       const t = this.accept(j + 1, 'TABLE');
       if (t < 0) throw this.x.syntax(j, 'expected TABLE');
-      let k = t;
-      const ie = this.accept(k, 'IF', 'EXISTS');
-      if (ie >= 0) k = ie;
-      const { name, end } = this.x.readName(k, this.end);
+      const { name, end } = this.x.readName(this.optional(t, 'IF', 'EXISTS').at, this.end);
       const a = this.next(end);
       const action = this.word(a);
       if (action === 'REFRESH' || action === 'SUSPEND' || action === 'RESUME') return { kind: 'alter-dynamic-table', name, action: action.toLowerCase() as 'refresh', set: {} };
@@ -772,14 +768,8 @@ class StatementTranslator {
       throw unsupported(this.sql, `ALTER DYNAMIC TABLE ... ${action ?? ''}`);
     }
     if (object === 'TABLE' || object === 'VIEW') {
-      let k = j + 1;
-      let ifExists = false;
-      const ie = this.accept(k, 'IF', 'EXISTS');
-      if (ie >= 0) {
-        ifExists = true;
-        k = ie;
-      }
-      const { name, end } = this.x.readName(k, this.end);
+      const { at, present: ifExists } = this.optional(j + 1, 'IF', 'EXISTS');
+      const { name, end } = this.x.readName(at, this.end);
       const a = this.next(end);
       const action = this.word(a);
       if (action === 'SWAP') {
