@@ -791,7 +791,9 @@ class TestServer implements SnowflakeTestServer {
     this.stats.sessionsClosed++;
     for (const q of session.queries) if (q.status === 'RUNNING' || q.status === 'QUEUED') this.cancel(q, 'canceled');
     // Tokens stay known so later requests get "session gone" (390111), not "invalid token".
-    void session.queue.finally(async () => {
+    // The clean-up joins the session's queue, so close() waits for it: closing the database
+    // while it still drops temp tables on the connection crashed the process.
+    session.queue = session.queue.finally(async () => {
       for (const table of session.tempTables) await session.conn.run(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
       this.closeConnection(session.conn);
       this.sessions.delete(session);
